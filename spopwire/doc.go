@@ -1,0 +1,30 @@
+// Package spopwire is the wire format of HAProxy's Stream Processing Offload
+// Protocol (SPOP 2.0): varints, typed data, frames, KV lists, message lists and
+// action lists, as pure functions over byte slices.
+//
+// The API follows the shape of google.golang.org/protobuf/encoding/protowire:
+// AppendX(b, v) []byte appends an encoding, ConsumeX(b) (v, n) decodes one,
+// SizeX(v) int tells the encoded size. Nothing here reads or writes a socket,
+// starts a goroutine or allocates on the decode and encode paths.
+//
+// # Three outcomes
+//
+// Every ConsumeX returns n > 0 (bytes consumed) on success, or a negative code:
+// ParseError(n) turns it into ErrNeedMore (the input ends before the value does:
+// read more and try again), ErrInvalidFrame (the bytes can never be valid; status 4)
+// or ErrFrameTooBig (a length prefix above the negotiated maximum; status 3).
+// Inside a complete frame "need more" is itself corrupt; the frame-level helpers
+// already report it as ErrInvalidFrame.
+//
+// # Views and their lifetime
+//
+// Decoded names, strings and binaries are views into the input slice, never
+// copies: they stay valid only as long as the caller keeps that memory unchanged.
+// In a spopkit server that is "until the handler returns"; copy (bytes.Clone,
+// strings.Clone) what must outlive it.
+//
+// The protocol reference is HAProxy's doc/SPOE.txt; the byte-level digest the
+// project works from is spop-reference.md (sections are cited as "ref §N").
+// For a connection state machine use package server; to unit-test handlers use
+// server/spoptest.
+package spopwire

@@ -1,0 +1,147 @@
+package spopwire
+
+// A NOTIFY payload is a LIST-OF-MESSAGES (ref §3.5):
+//
+//	MESSAGE = <raw-string name> <NB-ARGS: 1 byte> NB-ARGS * ( <raw-string arg-name> <typed-data> )
+//
+// Unnamed arguments have an empty name. HAProxy always sends every declared
+// argument (NULL for missing samples), and all the messages of an event share
+// one NOTIFY, so a reader must honour each message's NB-ARGS exactly.
+
+// MaxArgs is the most arguments one message can carry (NB-ARGS is one byte).
+const MaxArgs = 255
+
+// AppendMessageHeader appends a message name and its argument count; follow it
+// with exactly nargs AppendArg calls.
+func AppendMessageHeader(b []byte, name string, nargs int) []byte {
+	return append(AppendRawString(b, name), byte(nargs))
+}
+
+// AppendArg appends one argument; name may be empty.
+func AppendArg(b []byte, name string, v Value) []byte {
+	return AppendValue(AppendRawString(b, name), v)
+}
+
+// ConsumeMessageHeader decodes a message name and its NB-ARGS byte.
+func ConsumeMessageHeader(b []byte) (name []byte, nargs int, n int) {
+	name, n = ConsumeRawBytes(b)
+	if n < 0 {
+		return nil, 0, n
+	}
+	if n >= len(b) {
+		return nil, 0, codeNeedMore
+	}
+	return name, int(b[n]), n + 1
+}
+
+// ConsumeArg decodes one argument: a raw-string name (possibly empty) and a
+// typed value.
+func ConsumeArg(b []byte) (name []byte, v Value, n int) {
+	name, n = ConsumeRawBytes(b)
+	if n < 0 {
+		return nil, Value{}, n
+	}
+	v, m := ConsumeValue(b[n:])
+	if m < 0 {
+		return nil, Value{}, m
+	}
+	return name, v, n + m
+}
+
+// SkipArgs returns the number of bytes taken by the next nargs arguments of b.
+func SkipArgs(b []byte, nargs int) int {
+	off := 0
+	for range nargs {
+		_, _, n := ConsumeArg(b[off:])
+		if n < 0 {
+			return n
+		}
+		off += n
+	}
+	return off
+}
+
+// Message is one message of a NOTIFY. Name and the arguments are views into the
+// payload.
+type Message struct {
+	Name    []byte
+	NumArgs int
+	args    []byte // exactly the encoded arguments, validated
+}
+
+// Args returns an iterator over the message's arguments, in order.
+func (m *Message) Args() ArgIter { return ArgIter{b: m.args, left: m.NumArgs} }
+
+// Arg is one argument of a message; Name is empty for an unnamed argument.
+type Arg struct {
+	Name  []byte
+	Value Value
+}
+
+// ArgIter walks the arguments of one message. Its input was validated when
+// the message was read, so it cannot fail.
+type ArgIter struct {
+	b    []byte
+	left int
+}
+
+// Next returns the next argument, or ok == false after the last one.
+func (it *ArgIter) Next() (a Arg, ok bool) {
+	if it.left == 0 {
+		return Arg{}, false
+	}
+	name, v, n := ConsumeArg(it.b)
+	if n < 0 { // cannot happen on a validated message; stop rather than panic
+		it.left = 0
+		return Arg{}, false
+	}
+	it.b = it.b[n:]
+	it.left--
+	return Arg{Name: name, Value: v}, true
+}
+
+// Len returns the number of arguments not yet returned.
+func (it *ArgIter) Len() int { return it.left }
+
+// MessageIter walks the messages of a complete NOTIFY payload. Each message is
+// validated whole (all NB-ARGS arguments) before it is returned, so a bad or
+// skipped message can never make the next one be read from the wrong offset.
+//
+//	it := spopwire.Messages(payload)
+//	for msg, ok := it.Next(); ok; msg, ok = it.Next() { … }
+//	if err := it.Err(); err != nil { … }
+type MessageIter struct {
+	b   []byte
+	err error
+}
+
+// Messages returns an iterator over the messages of a NOTIFY payload. An empty
+// payload (a NOTIFY without messages, which HAProxy 3.1–3.2 sends) has none.
+func Messages(payload []byte) MessageIter { return MessageIter{b: payload} }
+
+// Next returns the next message; ok is false at the end or on error.
+func (it *MessageIter) Next() (Message, bool) {
+	if len(it.b) == 0 || it.err != nil {
+		return Message{}, false
+	}
+	name, nargs, n := ConsumeMessageHeader(it.b)
+	if n < 0 {
+		return it.fail(n)
+	}
+	m := SkipArgs(it.b[n:], nargs)
+	if m < 0 {
+		return it.fail(m)
+	}
+	msg := Message{Name: name, NumArgs: nargs, args: it.b[n : n+m : n+m]}
+	it.b = it.b[n+m:]
+	return msg, true
+}
+
+func (it *MessageIter) fail(n int) (Message, bool) {
+	it.err = ParseError(completeFrame(n))
+	it.b = nil
+	return Message{}, false
+}
+
+// Err returns the error that stopped the iteration, if any.
+func (it *MessageIter) Err() error { return it.err }
