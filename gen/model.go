@@ -1,0 +1,59 @@
+// Package gen generates Go code from a spoe.conf: for each spoe-message a
+// struct with typed fields and a zero-allocation decoder, a Handler interface
+// with one typed method per message, a Dispatcher implementing server.Handler,
+// typed action helpers, and (once, never overwritten) a handler stub and a
+// main.go that runs the agent with the spoa command line.
+//
+// It works in two stages: package gen/spoeconf parses the file into an AST with
+// positions; Generate turns the model below into gofmt'd source. cmd/spopgen is
+// a thin shell over both.
+package gen
+
+// File is what the generator needs from a parsed spoe.conf.
+type File struct {
+	Source string  // the file name as given, written into the header
+	Scopes []Scope // in file order
+}
+
+// Scope is one [scope] of the file ("" for sections before any scope line).
+type Scope struct {
+	Name     string
+	Agent    *Agent // nil when the scope has no spoe-agent
+	Messages []Message
+	Groups   []Group
+}
+
+// Agent is the part of a spoe-agent section the generated code refers to.
+type Agent struct {
+	Name      string
+	VarPrefix string   // option var-prefix, or the agent name
+	Line      int      // where the section starts
+	Messages  []string // the messages line(s)
+	Groups    []string // the groups line(s)
+	// HAProxyVars lists the variables HAProxy sets itself under the prefix
+	// (set-on-error, set-process-time, set-total-time): no setter is generated.
+	HAProxyVars []string
+}
+
+// Message is a spoe-message section.
+type Message struct {
+	Name  string
+	Line  int
+	Args  []Arg
+	Event string // event name, empty for messages sent through groups
+}
+
+// Arg is one argument of an args line.
+type Arg struct {
+	Name string // empty for an unnamed argument
+	Expr string // the sample expression as written
+	Line int
+	Col  int
+}
+
+// Group is a spoe-group section.
+type Group struct {
+	Name     string
+	Line     int
+	Messages []string
+}
