@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,11 +189,9 @@ type HAProxy struct {
 	Setup   Setup
 	Port    int    // frontend port, on 127.0.0.1 and [::1]
 	Dir     string // config, logs
-	Socket  string // stats socket (admin level); the master CLI with -W is MasterSocket
-	// MasterSocket is the master CLI socket (-W only).
-	MasterSocket string
-	cfgPath      string
-	logPath      string
+	Socket  string // stats socket (admin level; the current worker's with -W)
+	cfgPath string
+	logPath string
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -335,8 +332,7 @@ func startHAProxy(t testing.TB, v *haproxyVersion, s Setup) *HAProxy {
 
 	args := []string{"-db", "-f", h.cfgPath}
 	if s.MasterWorker {
-		h.MasterSocket = filepath.Join(sd, "master.sock")
-		args = append([]string{"-W", "-S", h.MasterSocket}, args...)
+		args = append([]string{"-W"}, args...)
 	}
 	logf, err := os.Create(h.logPath)
 	if err != nil {
@@ -568,67 +564,75 @@ func (h *HAProxy) WaitServerStatus(proxy, server, status string, timeout time.Du
 	}
 }
 
-// Reload asks the master (-W) to reload (SIGUSR2) and waits until a new
-// worker is up: the master CLI's `show proc` lists a worker with a higher
-// reload count.
+// Reload asks the master (-W) to reload (SIGUSR2) and waits until the
+// master logs one more "Loading success." than before (2.6 and 3.2 both log
+// it once per successful (re)load).
 func (h *HAProxy) Reload(ctx context.Context) error {
 	if !h.Setup.MasterWorker {
 		return errors.New("reload needs MasterWorker")
 	}
-	before, err := h.workerPIDs()
-	if err != nil {
-		return err
-	}
+	before := strings.Count(h.Log(), "Loading success.")
 	if err := h.Signal(syscall.SIGUSR2); err != nil {
 		return err
 	}
 	for {
-		now, err := h.workerPIDs()
-		if err == nil && len(now) > 0 {
-			fresh := false
-			for _, p := range now {
-				if !containsInt(before, p) {
-					fresh = true
-				}
-			}
-			if fresh {
-				return nil
-			}
+		if strings.Count(h.Log(), "Loading success.") > before {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("no new worker after SIGUSR2 (before %v, now %v): %w", before, now, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
+			return fmt.Errorf("no new \"Loading success.\" after SIGUSR2: %w", ctx.Err())
+		case <-h.exited:
+			return fmt.Errorf("HAProxy exited during the reload: %v", h.err)
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-var procLine = regexp.MustCompile(`^(\d+)\s+worker\s+`)
-
-// workerPIDs lists the current (not the old, leaving) workers.
-func (h *HAProxy) workerPIDs() ([]int, error) {
-	out, err := socketCommand(h.MasterSocket, "show proc")
-	if err != nil {
-		return nil, err
-	}
+// WorkerPIDs returns the PIDs of HAProxy's processes other than the master
+// (-W), read from /proc: the current worker and any old ones still leaving.
+func (h *HAProxy) WorkerPIDs() []int {
+	ents, _ := os.ReadDir("/proc")
 	var pids []int
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "# old workers") {
-			break
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
 		}
-		if m := procLine.FindStringSubmatch(line); m != nil {
-			p, _ := strconv.Atoi(m[1])
-			pids = append(pids, p)
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(h.PID()) {
+			pids = append(pids, pid)
 		}
 	}
-	return pids, nil
+	return pids
 }
 
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
+// WaitCheck waits until proxy/server has status and its last check result
+// is checkStatus (e.g. "UP" and "L7OK": a real layer-7 check passed, not the
+// initial state).
+func (h *HAProxy) WaitCheck(proxy, server, status, checkStatus string, timeout time.Duration) (ServerStat, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := h.WaitServerStatus(proxy, server, status, time.Until(deadline))
+		if err != nil {
+			return st, err
 		}
+		if st["check_status"] == checkStatus {
+			return st, nil
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("%s/%s check_status %q (%q) after %v, want %q", proxy, server, st["check_status"], st["check_desc"], timeout, checkStatus)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return false
 }
