@@ -32,9 +32,6 @@ var agentKinds = []agentKind{
 	{Name: "stub", Start: func(t testing.TB, o agentOptions) testAgent { return startStubAgent(t, o.Stub) }},
 }
 
-// scoreHandler sets sess.<prefix>.ip_score = score for every NOTIFY.
-func scoreHandler(score int64) any { return nil }
-
 // scoreStub is scoreHandler for the stub agent.
 func scoreStub(score int64) func(b, payload []byte) []byte {
 	return func(b, payload []byte) []byte {
