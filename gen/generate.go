@@ -260,50 +260,42 @@ func (g *printer) message(source string, m *genMessage) {
 	g.P("*m = ", m.Type, "{}")
 	g.P("off := 0")
 	g.P("for i := 0; i < nargs; i++ {")
-	var named, positional []genField
-	for _, f := range m.Fields {
-		if f.Positional {
-			positional = append(positional, f)
-		} else {
-			named = append(named, f)
-		}
-	}
-	nameVar := "name"
-	if len(m.Fields) == 0 {
-		nameVar = "_"
-	}
-	vVar := "v"
-	if len(m.Fields) == 0 {
-		vVar = "_"
-	}
-	g.P(nameVar, ", ", vVar, ", n := spopwire.ConsumeArg(b[off:])")
+	g.P("name, n := spopwire.ConsumeRawBytes(b[off:])")
 	g.P("if n < 0 {")
 	g.P("return 0, spopwire.ErrInvalidFrame")
 	g.P("}")
 	g.P("off += n")
-	namedSwitch := func() {
+	// Fast path: HAProxy sends the arguments in declaration order, so the
+	// argument at position i is checked first; then named arguments by name.
+	g.P("switch {")
+	for _, f := range m.Fields {
+		g.P("case i == ", f.Pos, " && string(name) == ", strconv.Quote(f.Name), ":")
+		g.P("n = m.", f.Field, ".Decode(b[off:])")
+	}
+	g.P("default:")
+	var named []genField
+	for _, f := range m.Fields {
+		if !f.Positional {
+			named = append(named, f)
+		}
+	}
+	if len(named) > 0 {
 		g.P("switch string(name) {")
 		for _, f := range named {
 			g.P("case ", strconv.Quote(f.Name), ":")
-			g.P("m.", f.Field, ".Set(v)")
+			g.P("n = m.", f.Field, ".Decode(b[off:])")
 		}
+		g.P("default:")
+		g.P("_, n = spopwire.ConsumeValue(b[off:])")
 		g.P("}")
+	} else {
+		g.P("_, n = spopwire.ConsumeValue(b[off:])")
 	}
-	switch {
-	case len(positional) > 0:
-		g.P("switch {")
-		for _, f := range positional {
-			g.P("case i == ", f.Pos, " && string(name) == ", strconv.Quote(f.Name), ":")
-			g.P("m.", f.Field, ".Set(v)")
-		}
-		if len(named) > 0 {
-			g.P("default:")
-			namedSwitch()
-		}
-		g.P("}")
-	case len(named) > 0:
-		namedSwitch()
-	}
+	g.P("}")
+	g.P("if n < 0 {")
+	g.P("return 0, spopwire.ErrInvalidFrame")
+	g.P("}")
+	g.P("off += n")
 	g.P("}")
 	g.P("return off, nil")
 	g.P("}")

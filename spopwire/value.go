@@ -269,6 +269,17 @@ func SizeRawString(n int) int { return SizeVarint(uint64(n)) + n }
 
 // ConsumeRawBytes decodes a raw string and returns a view of its bytes.
 func ConsumeRawBytes(b []byte) ([]byte, int) {
+	if len(b) > 0 && b[0] < 240 { // a one-byte length: names and most values
+		end := 1 + int(b[0])
+		if end <= len(b) {
+			return b[1:end:end], end
+		}
+		return nil, codeNeedMore
+	}
+	return consumeRawBytesLong(b)
+}
+
+func consumeRawBytesLong(b []byte) ([]byte, int) {
 	l, n := ConsumeVarint(b)
 	if n < 0 {
 		return nil, n

@@ -48,10 +48,11 @@ func (e *TypeError) Error() string {
 	return fmt.Sprintf("arg: got %v, want %s", e.Got, e.Want)
 }
 
-// base is what every field shares: its state and, for a wrong type, the raw value.
+// base is what every field shares: its state and, for a wrong type, the type
+// that arrived.
 type base struct {
 	state State
-	raw   spopwire.Value // only for WrongType, so Err and Raw can tell what came
+	got   spopwire.Type // only for WrongType
 }
 
 // State returns what the field received.
@@ -71,15 +72,20 @@ func (b *base) settle(v spopwire.Value) bool {
 
 func (b *base) wrong(v spopwire.Value) {
 	b.state = WrongType
-	b.raw = v
+	b.got = v.Type()
 }
 
 func (b *base) err(want string) error {
 	if b.state != WrongType {
 		return nil
 	}
-	return &TypeError{Want: want, Got: b.raw.Type()}
+	return &TypeError{Want: want, Got: b.got}
 }
+
+// Each field's Decode reads one typed value at the start of b into the field,
+// straight from the bytes for the type HAProxy sends (through ConsumeValue and
+// Set for the others), and returns the bytes read or a negative spopwire code.
+// Generated decoders call them; the fast paths are small enough to inline.
 
 // Addr is an address argument (IPV4 or IPV6), e.g. src or dst.
 type Addr struct {
@@ -96,6 +102,23 @@ func (f *Addr) Set(v spopwire.Value) {
 	default:
 		f.wrong(v)
 	}
+}
+
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Addr) Decode(b []byte) int {
+	if len(b) >= 5 && b[0] == byte(spopwire.TypeIPv4) {
+		f.state, f.v = Set, netip.AddrFrom4([4]byte(b[1:5]))
+		return 5
+	}
+	return f.decodeSlow(b)
+}
+
+func (f *Addr) decodeSlow(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
 }
 
 // Get returns the address and whether it is set.
@@ -130,6 +153,26 @@ func (f *Int) Set(v spopwire.Value) {
 	}
 }
 
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Int) Decode(b []byte) int {
+	if len(b) >= 2 && b[0] == byte(spopwire.TypeInt64) {
+		u, n := spopwire.ConsumeVarint(b[1:])
+		if n > 0 {
+			f.state, f.v = Set, int64(u)
+			return 1 + n
+		}
+	}
+	return f.decodeSlow(b)
+}
+
+func (f *Int) decodeSlow(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
+}
+
 // Get returns the integer and whether it is set.
 func (f Int) Get() (int64, bool) { return f.v, f.state == Set }
 
@@ -159,6 +202,15 @@ func (f *Bool) Set(v spopwire.Value) {
 	default:
 		f.wrong(v)
 	}
+}
+
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Bool) Decode(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
 }
 
 // Get returns the boolean and whether it is set.
@@ -191,6 +243,25 @@ func (f *String) Set(v spopwire.Value) {
 	default:
 		f.wrong(v)
 	}
+}
+
+// Decode reads one typed value from b (see the note above Addr).
+func (f *String) Decode(b []byte) int {
+	if len(b) >= 2 && b[0] == byte(spopwire.TypeString) && b[1] < 240 {
+		if end := 2 + int(b[1]); end <= len(b) {
+			f.state, f.v = Set, b[2:end:end]
+			return end
+		}
+	}
+	return f.decodeSlow(b)
+}
+
+func (f *String) decodeSlow(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
 }
 
 // Get returns the text as a string view (no copy, valid until the handler
@@ -232,6 +303,25 @@ func (f *Bytes) Set(v spopwire.Value) {
 	}
 }
 
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Bytes) Decode(b []byte) int {
+	if len(b) >= 2 && b[0] == byte(spopwire.TypeBinary) && b[1] < 240 {
+		if end := 2 + int(b[1]); end <= len(b) {
+			f.state, f.v = Set, b[2:end:end]
+			return end
+		}
+	}
+	return f.decodeSlow(b)
+}
+
+func (f *Bytes) decodeSlow(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
+}
+
 // Get returns the bytes (a view, valid until the handler returns) and whether
 // they are set.
 func (f Bytes) Get() ([]byte, bool) { return f.v, f.state == Set }
@@ -266,6 +356,25 @@ func (f *Headers) Set(v spopwire.Value) {
 	default:
 		f.wrong(v)
 	}
+}
+
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Headers) Decode(b []byte) int {
+	if len(b) >= 2 && b[0] == byte(spopwire.TypeBinary) && b[1] < 240 {
+		if end := 2 + int(b[1]); end <= len(b) {
+			f.state, f.v = Set, b[2:end:end]
+			return end
+		}
+	}
+	return f.decodeSlow(b)
+}
+
+func (f *Headers) decodeSlow(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
 }
 
 // Iter returns an iterator over the headers, in order, duplicates included.
@@ -303,6 +412,15 @@ func (f *Value) Set(v spopwire.Value) {
 	if !f.settle(v) {
 		f.state, f.v = Set, v
 	}
+}
+
+// Decode reads one typed value from b (see the note above Addr).
+func (f *Value) Decode(b []byte) int {
+	v, n := spopwire.ConsumeValue(b)
+	if n > 0 {
+		f.Set(v)
+	}
+	return n
 }
 
 // Get returns the value and whether it is set (not absent, not NULL).
