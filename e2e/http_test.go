@@ -134,6 +134,14 @@ func (r *LoadResult) String() string {
 // wantHeader, when set, is a response header that must be non-empty.
 func runLoad(t testing.TB, urls []string, workers int, d time.Duration, maxRequests int64, wantHeader string) *LoadResult {
 	t.Helper()
+	return runLoadObserved(t, urls, workers, d, maxRequests, wantHeader, nil)
+}
+
+// runLoadObserved is runLoad calling observe (from many goroutines) with
+// every response or transport error and the time it completed.
+func runLoadObserved(t testing.TB, urls []string, workers int, d time.Duration, maxRequests int64, wantHeader string,
+	observe func(at time.Time, r Response, err error)) *LoadResult {
+	t.Helper()
 	c := newClient(t, workers, 5*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -156,10 +164,13 @@ func runLoad(t testing.TB, urls []string, workers int, d time.Duration, maxReque
 					break
 				}
 				r, err := do(ctx, c, http.MethodGet, urls[i%len(urls)], nil)
+				if err != nil && ctx.Err() != nil {
+					break // the run ended during this request
+				}
+				if observe != nil {
+					observe(time.Now(), r, err)
+				}
 				if err != nil {
-					if ctx.Err() != nil {
-						break // the run ended during this request
-					}
 					local.Errors++
 					if local.FirstError == "" {
 						local.FirstError = err.Error()
