@@ -123,6 +123,7 @@ func TestFragmentation(t *testing.T) {
 					}
 					sum := sha256.Sum256(body)
 					before := calls.Load()
+					framesBefore := agent.(*serverAgent).Stats().FramesIn
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 					r, err := do(ctx, c, http.MethodPost, hp.URL("4", "/upload"), body)
 					cancel()
@@ -143,8 +144,22 @@ func TestFragmentation(t *testing.T) {
 								size, r.Status, gotLen, spoeErr, calls.Load()-before)
 						}
 					}
-					t.Logf("HAProxy %s, %s engine, body %d bytes (frame 256): status %d, agent saw %q bytes, X-Spoe-Error %q",
-						v.Name, kind.Name, size, r.Status, gotLen, spoeErr)
+					// Stats are published once per event batch: wait for them.
+					var frames uint64
+					for range 20 {
+						if frames = agent.(*serverAgent).Stats().FramesIn - framesBefore; frames > 0 || calls.Load() == before {
+							break
+						}
+						time.Sleep(10 * time.Millisecond)
+					}
+					if v.Fragments && !fits {
+						// 2.6 cuts the payload in fragments of at most 256-32 bytes.
+						if min := uint64(size / (256 - spopwire.FrameHeaderReserve)); frames < min {
+							t.Errorf("POST %d bytes: the agent received %d frames; want at least %d fragments", size, frames, min)
+						}
+					}
+					t.Logf("HAProxy %s, %s engine, body %d bytes (frame 256): status %d, agent saw %q bytes in %d frames, X-Spoe-Error %q",
+						v.Name, kind.Name, size, r.Status, gotLen, frames, spoeErr)
 				}
 			})
 		}
