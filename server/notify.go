@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"runtime/debug"
+	"time"
+
+	"github.com/spopkit/spopkit/spopwire"
+)
+
+// notify handles a NOTIFY frame: whole ones go to the handler, the first
+// fragment of a fragmented one starts a reassembly.
+func (s *Session) notify(f *spopwire.Frame) {
+	if !f.Flags.Fin() {
+		if !s.caps.Has(spopwire.CapFragmentation) {
+			s.fail(spopwire.StatusFragmentationNotSupp, "")
+			return
+		}
+		s.startFragment(f)
+		return
+	}
+	if s.fragIndex(f.StreamID, f.FrameID) >= 0 {
+		s.fail(spopwire.StatusInvalidInterlacedFrame, "NOTIFY reuses the ids of a fragmented NOTIFY in progress")
+		return
+	}
+	if !validMessages(f.Payload) {
+		s.fail(spopwire.StatusInvalidFrame, "malformed NOTIFY payload")
+		return
+	}
+	s.dispatch(f.StreamID, f.FrameID, f.Payload)
+}
+
+// validMessages reports whether payload is a well-formed LIST-OF-MESSAGES,
+// every message with exactly NB-ARGS arguments. Checking before the handler
+// runs means a handler never sees a torn message, and a corrupt NOTIFY ends
+// the connection with status 4 instead of reaching application code.
+func validMessages(b []byte) bool {
+	for len(b) > 0 {
+		_, nargs, n := spopwire.ConsumeMessageHeader(b)
+		if n < 0 {
+			return false
+		}
+		m := spopwire.SkipArgs(b[n:], nargs)
+		if m < 0 {
+			return false
+		}
+		b = b[n+m:]
+	}
+	return true
+}
+
+// dispatch runs the handler for one complete NOTIFY and appends its ACK to
+// s.out, or hands the ACK to the worker pool when the handler offloaded it.
+func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
+	s.t.add(cNotifies, 1)
+	out, start := spopwire.StartFrame(s.out, spopwire.FrameAck, spopwire.FlagFin, streamID, frameID)
+	payloadStart := len(out)
+	// The ACK is built in place: the handler's actions are appended right
+	// behind the header, then FinishFrame patches the length.
+	s.acts = Actions{buf: out, start: payloadStart, limit: int(s.maxFrame) - (payloadStart - start - spopwire.LengthSize)}
+	s.req.StreamID, s.req.FrameID, s.req.Payload = streamID, frameID, payload
+	s.req.offloads = 0
+	s.job, s.overloaded = nil, false
+
+	s.dispatching = true
+	var code int64
+	var err error
+	if s.sample++; s.sample%LatencySampleRate == 0 {
+		t0 := nanotime()
+		code, err = s.callHandler()
+		s.t.latency(durationSince(t0))
+	} else {
+		code, err = s.callHandler()
+	}
+	s.dispatching = false
+	out = s.acts.buf
+	s.acts.buf = nil
+	s.req.Payload = nil
+
+	if code == 0 && s.acts.err != nil {
+		code, err = ErrorCodeAckTooBig, s.acts.err
+	}
+	if j := s.job; j != nil {
+		s.job = nil
+		if code == 0 {
+			s.submit(j, out[start:], payloadStart-start, streamID, frameID)
+			s.out = out[:start]
+			return
+		}
+		s.srv.pool.unreserve()
+		s.srv.pool.putJob(j)
+	}
+	if code != 0 {
+		out = appendErrorVar(out[:payloadStart], s.set, code)
+		s.t.add(cErrCode0+int(code), 1)
+		s.set.reportError(&HandlerError{Code: code, ConnID: s.info.id, StreamID: streamID, FrameID: frameID, Err: err})
+	}
+	spopwire.FinishFrame(out, start)
+	s.t.add(cAcks, 1)
+	s.t.add(cFramesOut, 1)
+	s.out = out
+}
+
+// callHandler runs HandleNotify and turns its error or panic into an error
+// code. The deferred recover is open-coded by the compiler: it costs nothing
+// until a panic happens.
+func (s *Session) callHandler() (code int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = ErrorCodePanic, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	err = s.h.HandleNotify(&s.req, &s.acts)
+	switch {
+	case s.overloaded:
+		return ErrorCodeOverloaded, ErrOverloaded
+	case err == nil:
+		return 0, nil
+	case errors.Is(err, ErrOverloaded):
+		return ErrorCodeOverloaded, err
+	}
+	return ErrorCodeHandler, err
+}
+
+// offload is Request.Offload's implementation: it reserves a queue slot now
+// and submits the job once HandleNotify returns, so that the actions the
+// handler writes after calling Offload still go into the ACK, and the worker
+// never races with the handler over the ACK buffer.
+func (s *Session) offload(fn OffloadFunc) error {
+	if !s.dispatching {
+		return ErrNotInHandler
+	}
+	if fn == nil {
+		return errors.New("server: Offload with a nil function")
+	}
+	p := s.srv.pool
+	if !p.reserve() {
+		if p.closed.Load() {
+			return ErrServerClosed
+		}
+		s.overloaded = true
+		return ErrOverloaded
+	}
+	j := p.getJob()
+	j.fn = fn
+	s.job = j
+	return nil
+}
+
+// submit hands j to a worker with a copy of the ACK begun so far.
+func (s *Session) submit(j *job, ack []byte, payloadOff int, streamID, frameID uint64) {
+	j.buf = append(j.buf[:0], ack...)
+	j.payloadOff = payloadOff
+	j.limit = s.acts.limit
+	j.sess = s
+	j.streamID, j.frameID, j.connID = streamID, frameID, s.info.id
+	s.inflight++
+	s.t.add(cInflightUp, 1)
+	s.t.add(cOffloads, 1)
+	s.srv.pool.submit(j)
+}
+
+func durationSince(t0 int64) time.Duration { return time.Duration(nanotime() - t0) }

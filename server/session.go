@@ -1,0 +1,336 @@
+package server
+
+import (
+	"net/netip"
+
+	"github.com/spopkit/spopkit/spopwire"
+)
+
+// Session is the SPOP protocol of one connection as a sans-IO state machine:
+// bytes from HAProxy go in, bytes for HAProxy are appended to an output
+// buffer, and the caller owns every buffer and the transport. Both engines and
+// package spoptest drive their connections through it; it is exported so that
+// other transports (tests, a socket handed over by a supervisor) can do the same.
+//
+// A Session is not safe for concurrent use: one goroutine, its owner, calls
+// every method. Offloaded work finishes on worker goroutines, which only call
+// the wake function given to Server.NewSession; the owner then calls Poll.
+//
+// The owner's loop is:
+//
+//	n, out = sess.Receive(in, out)   // in[n:] is an incomplete frame: keep it
+//	write(out)                       // one write for everything Receive produced
+//	if sess.Closing() { close once out is written }
+//	if !sess.WantRead() { stop reading until Poll frees a slot }
+type Session struct {
+	srv  *Server
+	set  *settings
+	h    Handler
+	post poster
+	own  *jobQueue // the poster of a Session made by NewSession
+	t    *tally
+	sh   *shard // where t is published after each call (own sessions only)
+
+	state     sessState
+	maxFrame  uint32                // negotiated (the configured value before the HELLO)
+	caps      spopwire.Capabilities // negotiated
+	engineKey string                // engine-id, kept for the async registry
+	info      connInfo
+	inflight  int // offloaded NOTIFYs not answered yet
+	frags     []fragment
+
+	// Per-NOTIFY state, reused: Request and Actions are handed to the handler
+	// by pointer and must not escape it.
+	req         Request
+	acts        Actions
+	job         *job // reserved by Request.Offload during the current call
+	overloaded  bool // Request.Offload failed with ErrOverloaded during the current call
+	dispatching bool
+	sample      uint32 // counts NOTIFYs for latency sampling
+
+	out []byte // the output buffer during Receive and Poll
+}
+
+type sessState uint8
+
+const (
+	stateHello    sessState = iota // waiting for HAPROXY-HELLO
+	stateReady                     // handshake done: NOTIFYs flow
+	stateDraining                  // Shutdown: input ignored, disconnect once in-flight work is answered
+	stateClosing                   // the output ends with the last frame: close once it is written
+	stateClosed                    // the transport is gone
+)
+
+// NewSession returns the state machine for one new connection from remote (the
+// zero AddrPort for a UNIX socket). wake is called on a worker goroutine each
+// time offloaded work of this session completes; it must not block, and the
+// owner should then call Poll. The server need not be started: a Session only
+// uses its configuration, handler, worker pool and counters.
+func (srv *Server) NewSession(remote netip.AddrPort, wake func()) *Session {
+	q := &jobQueue{wake: wake}
+	s := srv.newSession(remote, q, new(tally))
+	s.own = q
+	s.sh = srv.shardFor(s.info.id)
+	s.t.add(cConnsOpened, 1)
+	s.publish()
+	return s
+}
+
+// newSession makes a session for an engine, which provides the poster and
+// the tally (shared by a loop's sessions) and publishes the counters itself.
+func (srv *Server) newSession(remote netip.AddrPort, p poster, t *tally) *Session {
+	s := &Session{
+		srv:      srv,
+		set:      srv.set,
+		h:        srv.h,
+		post:     p,
+		t:        t,
+		maxFrame: srv.set.MaxFrameSize,
+		info:     connInfo{remote: remote, id: srv.connIDs.Add(1)},
+	}
+	s.req.conn = s.info
+	if srv.pool != nil {
+		s.req.offload = s.offload
+	}
+	return s
+}
+
+// ConnID returns the number that identifies the connection within the
+// server, as Request.ConnID does.
+func (s *Session) ConnID() uint64 { return s.info.id }
+
+// Negotiated returns the max-frame-size and capabilities settled by the
+// handshake (the configured size and no capability before it).
+func (s *Session) Negotiated() (maxFrameSize uint32, caps spopwire.Capabilities) {
+	return s.maxFrame, s.caps
+}
+
+// InFlight returns the number of offloaded NOTIFYs not answered yet.
+func (s *Session) InFlight() int { return s.inflight }
+
+// WantRead reports whether the session takes more input. It is false while
+// the connection is at its in-flight cap (Config.MaxInFlight) and once the
+// session is draining or closing: the transport should then stop reading the
+// socket, so that a peer that does not wait for ACKs meets TCP flow control
+// instead of an ever-growing buffer.
+func (s *Session) WantRead() bool {
+	return s.state <= stateReady && s.inflight < s.set.MaxInFlight
+}
+
+// Closing reports that the output ends with the session's last frame (or that
+// the session has nothing more to say): the transport closes the connection
+// once the output is written.
+func (s *Session) Closing() bool { return s.state >= stateClosing }
+
+// Idle reports whether the session has no work in progress: no offloaded
+// NOTIFY and no fragmented one being reassembled.
+func (s *Session) Idle() bool { return s.inflight == 0 && len(s.frags) == 0 }
+
+// Receive consumes the whole frames at the start of in, appends what they
+// produce (AGENT-HELLO, ACKs, AGENT-DISCONNECT) to out, and returns how many
+// bytes it consumed with the extended out. in[n:] is the beginning of a frame
+// that is not complete yet (or input held back because WantRead is false):
+// the caller keeps it and passes it again, followed by the next bytes read.
+// Once Closing is true everything is consumed and ignored.
+//
+// A frame's length prefix is checked against the max-frame-size as soon as
+// its 4 bytes are there, before the body is buffered.
+//
+// The handler runs inside Receive; everything it sees is a view into in.
+func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
+	s.out = out
+	off := 0
+	for off < len(in) && s.WantRead() {
+		f, m := spopwire.ConsumeFrame(in[off:], s.maxFrame)
+		if m < 0 {
+			if err := spopwire.ParseError(m); err != spopwire.ErrNeedMore {
+				st := spopwire.StatusOf(err)
+				s.fail(st, st.String())
+			}
+			break
+		}
+		off += m
+		s.t.add(cFramesIn, 1)
+		s.frame(&f)
+	}
+	if s.state >= stateDraining {
+		off = len(in)
+	}
+	out, s.out = s.out, nil
+	s.publish()
+	return off, out
+}
+
+// frame handles one decoded frame.
+func (s *Session) frame(f *spopwire.Frame) {
+	switch f.Type {
+	case spopwire.FrameHAProxyHello:
+		if s.state != stateHello {
+			s.fail(spopwire.StatusInvalidFrame, "HAPROXY-HELLO received twice")
+			return
+		}
+		s.hello(f)
+	case spopwire.FrameHAProxyDisconnect:
+		s.haproxyDisconnect(f)
+	case spopwire.FrameNotify:
+		if s.state != stateReady {
+			s.fail(spopwire.StatusInvalidFrame, "NOTIFY before HAPROXY-HELLO")
+			return
+		}
+		s.notify(f)
+	case spopwire.FrameUnset:
+		if s.state != stateReady {
+			s.fail(spopwire.StatusInvalidFrame, "fragment before HAPROXY-HELLO")
+			return
+		}
+		s.fragment(f)
+	case spopwire.FrameAgentHello, spopwire.FrameAgentDisconnect, spopwire.FrameAck:
+		s.fail(spopwire.StatusInvalidFrame, "agent frame type received from HAProxy")
+	default:
+		// Unknown types are skipped, as HAProxy does with the agent's
+		// (spop-reference.md §1.7): a future frame type must not break us.
+	}
+}
+
+// haproxyDisconnect answers HAPROXY-DISCONNECT with AGENT-DISCONNECT status 0
+// and closes (spop-reference.md §5.4): 2.x waits for that answer, and the
+// status it sent (2 for idle, 0 for reloads) is routine, not an agent failure.
+// Offloaded work still running is dropped when it completes (HAProxy ignores
+// ACKs after its DISCONNECT), or rerouted with async.
+func (s *Session) haproxyDisconnect(f *spopwire.Frame) {
+	s.t.add(cHAProxyDisconnects, 1)
+	if s.state >= stateClosing {
+		return
+	}
+	s.disconnect(spopwire.StatusNormal, "")
+}
+
+// disconnect appends AGENT-DISCONNECT and makes the session closing.
+func (s *Session) disconnect(st spopwire.Status, msg string) {
+	s.out = spopwire.AppendDisconnect(s.out, spopwire.FrameAgentDisconnect, st, msg)
+	s.t.add(cFramesOut, 1)
+	s.t.disconnect(st)
+	s.state = stateClosing
+	s.dropFragments()
+}
+
+// fail ends the connection because of a protocol error: AGENT-DISCONNECT with
+// the status, then close.
+func (s *Session) fail(st spopwire.Status, reason string) {
+	if s.state >= stateClosing {
+		return
+	}
+	s.disconnect(st, reason)
+	s.set.reportError(&ConnError{ConnID: s.info.id, Status: st, Reason: reason})
+}
+
+// Shutdown starts a graceful close and returns out extended: a session with no
+// work in progress says AGENT-DISCONNECT status 0 at once and is Closing; one
+// with offloaded NOTIFYs stops reading and says it when the last is answered
+// (Poll). Fragmented NOTIFYs being reassembled are dropped.
+func (s *Session) Shutdown(out []byte) []byte {
+	s.out = out
+	switch {
+	case s.state >= stateDraining:
+	case s.inflight == 0:
+		s.disconnect(spopwire.StatusNormal, "")
+	default:
+		s.dropFragments()
+		s.state = stateDraining
+	}
+	out, s.out = s.out, nil
+	s.publish()
+	return out
+}
+
+// Timeout ends the session because a timer of the transport fired (hello or
+// idle timeout): AGENT-DISCONNECT status 2 "a timeout occurred", then close.
+func (s *Session) Timeout(out []byte) []byte {
+	s.out = out
+	if s.state < stateClosing {
+		s.disconnect(spopwire.StatusTimeout, "")
+	}
+	out, s.out = s.out, nil
+	s.publish()
+	return out
+}
+
+// HandshakeDone reports whether the HELLO exchange completed.
+func (s *Session) HandshakeDone() bool { return s.state != stateHello }
+
+// Poll appends the ACKs of offloaded NOTIFYs that completed since the last
+// call (see the wake function of NewSession) and returns the extended out. It
+// applies to sessions made by NewSession; the engines deliver through their own
+// queues.
+func (s *Session) Poll(out []byte) []byte {
+	if s.own == nil {
+		return out
+	}
+	var buf [16]*job
+	jobs := s.own.take(buf[:0])
+	for _, j := range jobs {
+		out = s.deliver(j, out)
+	}
+	s.publish()
+	return out
+}
+
+// deliver appends a completed job's ACK to out, on the session's owner.
+func (s *Session) deliver(j *job, out []byte) []byte {
+	if !j.rerouted {
+		// The session's own in-flight slot is freed whatever happens next.
+		if s.state != stateClosed {
+			s.inflight--
+			s.t.add(cInflightDown, 1)
+		}
+	}
+	switch {
+	case s.state <= stateDraining:
+		out = append(out, j.buf...)
+		s.t.add(cAcks, 1)
+		s.t.add(cFramesOut, 1)
+		s.srv.pool.putJob(j)
+		if s.state == stateDraining && s.inflight == 0 {
+			s.out = out
+			s.disconnect(spopwire.StatusNormal, "")
+			out, s.out = s.out, nil
+		}
+	case s.caps.Has(spopwire.CapAsync) && s.engineKey != "" && j.hops < 4 &&
+		s.srv.reg.route(j, s.engineKey, s):
+		// The connection is gone (or said goodbye); another connection of
+		// the same HAProxy engine takes the ACK (spop-reference.md §6.2).
+	default:
+		s.srv.pool.putJob(j)
+	}
+	return out
+}
+
+// Close tells the session that its transport is gone (closed by either side,
+// reset, or failed). Offloaded work still running completes into nothing, or
+// into another connection of the engine with async. Close is idempotent.
+func (s *Session) Close() {
+	if s.state == stateClosed {
+		return
+	}
+	if s.caps.Has(spopwire.CapAsync) && s.engineKey != "" {
+		s.srv.reg.remove(s)
+	}
+	s.dropFragments()
+	if s.inflight > 0 {
+		s.t.add(cInflightDown, uint64(s.inflight))
+		s.inflight = 0
+	}
+	s.state = stateClosed
+	if s.own != nil {
+		s.t.add(cConnsClosed, 1)
+		s.publish()
+	}
+}
+
+// publish moves the counters of a NewSession session to its shard; engine
+// sessions share their loop's tally, which the loop publishes per batch.
+func (s *Session) publish() {
+	if s.sh != nil {
+		s.t.publish(s.sh)
+	}
+}
