@@ -177,12 +177,12 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode, agent string) []HAProxyR
 			if mode == "off" {
 				port = ports[1]
 			}
-			st0, _ := ReadStat(p.Pid)
+			cpu0, _ := ReadCPU(p.Pid)
 			hr := HAProxyResult{Version: version, Agent: agent, Mode: mode, Run: run}
 			out, err := runCmd(tmp, o.WrkTime+30*time.Second, "wrk", "-t1", "-c32", "-d"+wrkDur(o.WrkTime),
 				fmt.Sprintf("http://127.0.0.1:%d/", port))
-			st1, _ := ReadStat(p.Pid)
-			hr.AgentCPU = st1.CPU() - st0.CPU()
+			cpu1, _ := ReadCPU(p.Pid)
+			hr.AgentCPU = cpu1 - cpu0
 			if m := reReqPerSec.FindStringSubmatch(out); m != nil {
 				hr.ReqPerSec, _ = strconv.ParseFloat(m[1], 64)
 			}

@@ -104,3 +104,50 @@ func ReadRSSKiB(pid int) (int64, error) {
 	}
 	return ParseStatusKiB(b, "VmRSS")
 }
+
+// ParseSchedstat returns the first field of /proc/PID/task/TID/schedstat: the
+// nanoseconds the thread has spent on a CPU.
+func ParseSchedstat(b []byte) (time.Duration, error) {
+	f := bytes.Fields(b)
+	if len(f) != 3 {
+		return 0, fmt.Errorf("bench: malformed schedstat %q", b)
+	}
+	ns, err := strconv.ParseUint(string(f[0]), 10, 63)
+	if err != nil {
+		return 0, fmt.Errorf("bench: malformed schedstat %q: %v", b, err)
+	}
+	return time.Duration(ns), nil
+}
+
+// ReadCPU returns the CPU time (user + system) process pid has used. It sums
+// the nanosecond counters of /proc/PID/task/*/schedstat, because the 10 ms
+// ticks of /proc/PID/stat are too coarse for sub-second windows; where
+// schedstat is missing it falls back to /proc/PID/stat. Threads that have
+// exited drop out of the sum, which a Go agent's threads do not do.
+func ReadCPU(pid int) (time.Duration, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err == nil {
+		var sum time.Duration
+		for _, t := range tasks {
+			b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+			if err != nil {
+				sum = -1
+				break
+			}
+			d, err := ParseSchedstat(b)
+			if err != nil {
+				return 0, err
+			}
+			sum += d
+		}
+		if sum >= 0 {
+			return sum, nil
+		}
+	}
+	s, err := ReadStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	return s.CPU(), nil
+}

@@ -76,3 +76,25 @@ func TestReadSelf(t *testing.T) {
 		t.Fatalf("ReadRSSKiB(self) = %d, %v", kib, err)
 	}
 }
+
+func TestParseSchedstat(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"123456789 2000 17\n", 123456789, false},
+		{"0 0 0", 0, false},
+		{"12 34", 0, true},
+		{"x 1 2", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSchedstat([]byte(tt.in))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseSchedstat(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+	if d, err := ReadCPU(os.Getpid()); err != nil || d <= 0 {
+		t.Errorf("ReadCPU(self) = %v, %v", d, err)
+	}
+}

@@ -72,17 +72,17 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		p("- Pinning: **none** (fewer than 2 CPUs, or `--no-pin`).")
 	}
 	p("- Each run: a fresh agent process (`spopbench agent --engine E`), the scenario's connections each sending a "+
-		"HAProxy 3.x HELLO and validating the AGENT-HELLO, %v warm-up, then a %v window; agent CPU = utime+stime delta of "+
-		"`/proc/PID/stat` over the window (10 ms ticks); generator CPU = `getrusage(RUSAGE_THREAD)` of the load thread.",
+		"HAProxy 3.x HELLO and validating the AGENT-HELLO, %v warm-up, then a %v window; agent CPU = delta over the window of "+
+		"the nanosecond run time in `/proc/PID/task/*/schedstat` (user + system; `/proc/PID/stat`'s 10 ms ticks are the fallback); generator CPU = `getrusage(RUSAGE_THREAD)` of the load thread.",
 		o.Warmup, o.Duration)
 	p("- %d runs per scenario and contender, interleaved run by run (A B C, C B A, …) so drift cancels; tables show "+
 		"the median and the min–max of the valid runs.", o.Runs)
-	p("- Load generator: one raw-epoll loop on a locked OS thread; NOTIFYs carry unique odd stream-ids per connection "+
-		"and frame-id 1 (as HAProxy 3.x), one write per connection per loop turn, one read per readiness event; every ACK is "+
-		"validated (type, FIN, ids of a NOTIFY in flight, payload decodes as ≥ 1 action); zero allocation per request. "+
-		"Closed loop: each ACK releases the next NOTIFY. Open loop: NOTIFYs are due at a fixed rate and latency counts "+
+	p("- Load generator: one raw-epoll loop on a locked OS thread; NOTIFYs carry unique odd stream-ids per connection " +
+		"and frame-id 1 (as HAProxy 3.x), one write per connection per loop turn, one read per readiness event; every ACK is " +
+		"validated (type, FIN, ids of a NOTIFY in flight, payload decodes as ≥ 1 action); zero allocation per request. " +
+		"Closed loop: each ACK releases the next NOTIFY. Open loop: NOTIFYs are due at a fixed rate and latency counts " +
 		"from the due time (no coordinated omission; the generator busy-polls there, hence its 100 %% CPU).")
-	p("- Latency: NOTIFY written (or due) → ACK read, per ACK, in a log-linear histogram (64 sub-buckets per power "+
+	p("- Latency: NOTIFY written (or due) → ACK read, per ACK, in a log-linear histogram (64 sub-buckets per power " +
 		"of two, ≤ 1.6 %% error); percentiles are medians over runs.")
 	p("")
 

@@ -234,15 +234,15 @@ func measure(o ReportOptions, tmp, engine string, sc Scenario, run int, cpus []i
 		m.Err = err.Error()
 		return m
 	}
-	var st0, st1 ProcStat
+	var cpu0, cpu1 time.Duration
 	res := Load(LoadConfig{
 		Target: p.Addr, Conns: sc.Conns, Depth: sc.Depth, Payload: sc.Workload.Payload,
 		Warmup: o.Warmup, Duration: o.Duration, Rate: sc.Rate, MaxAcks: 100_000_000,
 		OnWindow: func(open bool) {
 			if open {
-				st0, _ = ReadStat(p.Pid)
+				cpu0, _ = ReadCPU(p.Pid)
 			} else {
-				st1, _ = ReadStat(p.Pid)
+				cpu1, _ = ReadCPU(p.Pid)
 			}
 		},
 	})
@@ -251,7 +251,7 @@ func measure(o ReportOptions, tmp, engine string, sc Scenario, run int, cpus []i
 	}
 	h := &res.Latency
 	m.Acks, m.Elapsed, m.Rate, m.GenCPU = res.Acks, res.Elapsed, res.Rate(), res.GenCPU
-	m.AgentCPU = st1.CPU() - st0.CPU()
+	m.AgentCPU = cpu1 - cpu0
 	m.P50, m.P90, m.P99, m.P999, m.Max = h.Quantile(.5), h.Quantile(.9), h.Quantile(.99), h.Quantile(.999), h.Max()
 	if !res.OK() {
 		m.Err = fmt.Sprintf("%d invalid ACKs, %d lost: %v", res.Invalid, res.Lost, res.Err)
