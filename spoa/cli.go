@@ -1,0 +1,121 @@
+package spoa
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/spopwire"
+)
+
+// cli is the whole command line: the global flags, the probe command and,
+// added at run time with kong.DynamicCommand, one command per agent.
+type cli struct {
+	Globals
+
+	Probe  probeCmd  `cmd:"" help:"Perform HAProxy's SPOP health check (option spop-check) against an agent: exit 0 if it answers a valid AGENT-HELLO, 1 otherwise."`
+	Config configCmd `cmd:"" help:"Print an agent's example spoe.conf and haproxy.cfg."`
+}
+
+// Globals are the flags every agent shares. Those that HAProxy's spoa-example
+// and spoa-mirror have keep their letters and meaning.
+type Globals struct {
+	Address         string           `short:"a" default:"0.0.0.0" env:"SPOA_ADDRESS" placeholder:"ADDR" help:"Address to listen on (default: ${default})."`
+	Port            int              `short:"p" default:"12345" env:"SPOA_PORT" placeholder:"PORT" help:"TCP port to listen on, 0 for a free one (default: ${default})."`
+	Unix            string           `env:"SPOA_UNIX" placeholder:"PATH" help:"Listen on this UNIX socket instead of TCP."`
+	Loops           int              `short:"n" default:"0" env:"SPOA_LOOPS" placeholder:"N" help:"Event loops; 0 means one per physical core."`
+	Engine          string           `default:"${default_engine}" enum:"epoll,std" env:"SPOA_ENGINE" help:"Network engine: epoll (Linux) or std (portable, a goroutine per connection) (default: ${default})."`
+	MaxFrameSize    uint32           `short:"m" default:"16380" env:"SPOA_MAX_FRAME_SIZE" placeholder:"BYTES" help:"Largest frame accepted and sent; HAProxy's is tune.bufsize - 4 (default: ${default})."`
+	Capability      []string         `short:"c" enum:"pipelining,async,fragmentation" env:"SPOA_CAPABILITY" placeholder:"NAME" help:"Capability to offer, repeatable: pipelining, async, fragmentation (default: pipelining)."`
+	Backlog         int              `short:"b" default:"0" env:"SPOA_BACKLOG" placeholder:"N" help:"Listen backlog; 0 means the kernel's maximum."`
+	Workers         int              `default:"0" env:"SPOA_WORKERS" placeholder:"N" help:"Goroutines running offloaded (blocking) work; 0 means 64."`
+	Runtime         Duration         `short:"r" default:"0" env:"SPOA_RUNTIME" placeholder:"TIME" help:"Stop after this long; 0 means never."`
+	ProcessingDelay Duration         `short:"t" default:"0" env:"SPOA_PROCESSING_DELAY" placeholder:"TIME" help:"Delay every ACK by this long, off the event loop, to simulate a slow agent."`
+	ShutdownTimeout Duration         `default:"10s" env:"SPOA_SHUTDOWN_TIMEOUT" placeholder:"TIME" help:"How long SIGTERM/SIGINT wait for in-flight work before closing connections (default: ${default})."`
+	Debug           bool             `short:"d" env:"SPOA_DEBUG" help:"Log at debug level, including every NOTIFY."`
+	Pidfile         string           `short:"F" type:"path" env:"SPOA_PIDFILE" placeholder:"FILE" help:"Write the process id to this file (removed at exit)."`
+	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
+	LogFormat       string           `default:"text" enum:"text,json" env:"SPOA_LOG_FORMAT" help:"Log format: text or json (default: ${default})."`
+	MonitorInterval Duration         `short:"i" default:"0" env:"SPOA_MONITOR_INTERVAL" placeholder:"TIME" help:"Log a statistics line this often; 0 means never."`
+	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics."`
+	Pprof           bool             `env:"SPOA_PPROF" help:"Also serve net/http/pprof under /debug/pprof/ on --metrics-addr."`
+	Version         kong.VersionFlag `short:"V" env:"-" help:"Print the version and exit."`
+}
+
+// Validate checks what the tags cannot express.
+func (g *Globals) Validate() error {
+	if g.Port < 0 || g.Port > 65535 {
+		return fmt.Errorf("--port %d outside [0, 65535]", g.Port)
+	}
+	if g.MaxFrameSize < spopwire.MinMaxFrameSize {
+		return fmt.Errorf("--max-frame-size %d is below HAProxy's minimum %d", g.MaxFrameSize, spopwire.MinMaxFrameSize)
+	}
+	if g.Loops < 0 || g.Backlog < 0 {
+		return fmt.Errorf("--loops and --backlog cannot be negative")
+	}
+	if g.Engine == server.EngineEpoll && runtime.GOOS != "linux" {
+		return fmt.Errorf("--engine epoll needs Linux; use --engine std")
+	}
+	if g.Pprof && g.MetricsAddr == "" {
+		return fmt.Errorf("--pprof needs --metrics-addr")
+	}
+	if g.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(g.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %v", err)
+		}
+	}
+	return nil
+}
+
+// listenAddress is the TCP address to listen on, empty with --unix.
+func (g *Globals) listenAddress() string {
+	if g.Unix != "" {
+		return ""
+	}
+	return net.JoinHostPort(g.Address, strconv.Itoa(g.Port))
+}
+
+// capabilities converts the --capability list.
+func (g *Globals) capabilities() spopwire.Capabilities {
+	if len(g.Capability) == 0 {
+		return 0 // the server's default: pipelining
+	}
+	caps := spopwire.ParseCapabilities([]byte(strings.Join(g.Capability, ",")))
+	if caps == 0 {
+		return server.CapabilitiesNone
+	}
+	return caps
+}
+
+// serverConfig builds the server's configuration from the flags.
+func (g *Globals) serverConfig() server.Config {
+	return server.Config{
+		Address:      g.listenAddress(),
+		UnixPath:     g.Unix,
+		Engine:       g.Engine,
+		Loops:        g.Loops,
+		MaxFrameSize: g.MaxFrameSize,
+		Capabilities: g.capabilities(),
+		Backlog:      g.Backlog,
+		Workers:      g.Workers,
+	}
+}
+
+// defaultEngine is the --engine default: epoll where it exists.
+func defaultEngine() string {
+	if runtime.GOOS == "linux" {
+		return server.EngineEpoll
+	}
+	return server.EngineStd
+}
+
+// shutdownTimeout is --shutdown-timeout with a floor, so that 0 still lets
+// ACKs already computed go out.
+func (g *Globals) shutdownTimeout() time.Duration {
+	return max(g.ShutdownTimeout.D(), 100*time.Millisecond)
+}

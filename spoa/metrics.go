@@ -1,0 +1,135 @@
+package spoa
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/pprof"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/spopwire"
+)
+
+// agentCounters are the counters the command line keeps itself, next to the
+// server's.
+type agentCounters struct {
+	reloadsOK, reloadsFailed atomic.Uint64
+}
+
+// metricsSource is what the /metrics page reads.
+type metricsSource struct {
+	agent    string
+	stats    func() server.Stats
+	counters *agentCounters
+}
+
+// metricsHandler serves /metrics and, with pprof, /debug/pprof/.
+func metricsHandler(src metricsSource, withPprof bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		writeMetrics(w, src.agent, src.stats(), src.counters)
+	})
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
+
+// handlerErrorNames label server.Stats.HandlerErrors by index.
+var handlerErrorNames = [...]string{
+	server.ErrorCodeHandler:    "handler",
+	server.ErrorCodePanic:      "panic",
+	server.ErrorCodeAckTooBig:  "ack_too_big",
+	server.ErrorCodeOverloaded: "overloaded",
+}
+
+// writeMetrics writes s in the Prometheus text exposition format (0.0.4).
+// Every metric is written on every scrape, zeros included, so that rate()
+// has a starting point.
+func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	agentLabel := `agent="` + agent + `"`
+	metric := func(name, typ, help string) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
+	value := func(name, labels string, v uint64) {
+		fmt.Fprintf(w, "%s{%s} %d\n", name, labels, v)
+	}
+	gauge := func(name, labels string, v int64) {
+		fmt.Fprintf(w, "%s{%s} %d\n", name, labels, v)
+	}
+
+	metric("spoa_loops", "gauge", "Event loops (epoll engine) or counter shards (std engine).")
+	gauge("spoa_loops", agentLabel, int64(s.Loops))
+	metric("spoa_connections", "gauge", "Open connections from HAProxy.")
+	gauge("spoa_connections", agentLabel, s.ConnsCurrent)
+	metric("spoa_connections_total", "counter", "Connections accepted.")
+	value("spoa_connections_total", agentLabel, s.ConnsTotal)
+	metric("spoa_connections_rejected_total", "counter", "Connections closed at once because of the connection limit.")
+	value("spoa_connections_rejected_total", agentLabel, s.ConnsRejected)
+	metric("spoa_frames_received_total", "counter", "Frames received, every type.")
+	value("spoa_frames_received_total", agentLabel, s.FramesIn)
+	metric("spoa_frames_sent_total", "counter", "Frames sent, every type.")
+	value("spoa_frames_sent_total", agentLabel, s.FramesOut)
+	metric("spoa_notifies_total", "counter", "NOTIFY frames handed to the handler.")
+	value("spoa_notifies_total", agentLabel, s.Notifies)
+	metric("spoa_acks_total", "counter", "ACK frames sent, error ACKs included.")
+	value("spoa_acks_total", agentLabel, s.Acks)
+	metric("spoa_offloads_total", "counter", "NOTIFYs whose work was handed to the worker pool.")
+	value("spoa_offloads_total", agentLabel, s.Offloads)
+	metric("spoa_in_flight", "gauge", "Offloaded NOTIFYs not answered yet.")
+	gauge("spoa_in_flight", agentLabel, s.InFlight)
+
+	metric("spoa_handler_errors_total", "counter", "NOTIFYs answered with the error variable, by error code.")
+	for code := server.ErrorCodeHandler; code <= server.ErrorCodeOverloaded; code++ {
+		value("spoa_handler_errors_total",
+			agentLabel+`,code="`+strconv.FormatInt(code, 10)+`",reason="`+handlerErrorNames[code]+`"`,
+			s.HandlerErrors[code])
+	}
+	metric("spoa_disconnects_total", "counter", "AGENT-DISCONNECT frames sent, by SPOP status.")
+	for st := range s.Disconnects {
+		if s.Disconnects[st] == 0 && st != int(spopwire.StatusNormal) {
+			continue
+		}
+		status := strconv.Itoa(st)
+		if st == len(s.Disconnects)-1 {
+			status = strconv.Itoa(st) + "+"
+		}
+		value("spoa_disconnects_total",
+			agentLabel+`,status="`+status+`",reason="`+spopwire.Status(st).String()+`"`,
+			s.Disconnects[st])
+	}
+	metric("spoa_haproxy_disconnects_total", "counter", "HAPROXY-DISCONNECT frames received.")
+	value("spoa_haproxy_disconnects_total", agentLabel, s.HAProxyDisconnects)
+	metric("spoa_fragments_aborted_total", "counter", "Fragmented NOTIFYs aborted or abandoned.")
+	value("spoa_fragments_aborted_total", agentLabel, s.FragmentsAborted)
+
+	metric("spoa_handler_duration_seconds", "histogram",
+		"Time spent in the handler on the event loop, offloaded work excluded (sampled).")
+	h := s.HandlerLatency
+	var cum uint64
+	for i := 0; i < len(h.Buckets)-1; i++ {
+		cum += h.Buckets[i]
+		le := strconv.FormatFloat(h.UpperBound(i).Seconds(), 'g', -1, 64)
+		fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"%s\"} %d\n", agentLabel, le, cum)
+	}
+	fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", agentLabel, h.Count)
+	fmt.Fprintf(w, "spoa_handler_duration_seconds_sum{%s} %s\n", agentLabel,
+		strconv.FormatFloat(h.Sum.Seconds(), 'g', -1, 64))
+	fmt.Fprintf(w, "spoa_handler_duration_seconds_count{%s} %d\n", agentLabel, h.Count)
+
+	if c != nil {
+		metric("spoa_reloads_total", "counter", "SIGHUP reloads, by result.")
+		value("spoa_reloads_total", agentLabel+`,result="ok"`, c.reloadsOK.Load())
+		value("spoa_reloads_total", agentLabel+`,result="failed"`, c.reloadsFailed.Load())
+	}
+}
