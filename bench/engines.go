@@ -1,5 +1,3 @@
-//go:build linux && spopkit_server
-
 package bench
 
 import (
