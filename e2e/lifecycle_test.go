@@ -1,5 +1,3 @@
-//go:build spopkit_server
-
 package e2e
 
 import (

@@ -1,10 +1,7 @@
-//go:build spopkit_server
-
 package e2e
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -126,5 +123,3 @@ func argValue(req *server.Request, name string) (spopwire.Value, bool) {
 	}
 	return spopwire.Value{}, false
 }
-
-var _ = net.IPv4len
