@@ -160,9 +160,7 @@ func (c *checker) groups(s *Scope, a *Agent) {
 	for _, g := range s.Groups {
 		for _, id := range g.Messages {
 			if s.Message(id.Name) == nil {
-				if a == nil || !containsName(a.Groups, g.Name) { // else reported with the agent's usage
-					c.add(ConfigError, id.Pos, id.Name, "spoe-message '%s' of spoe-group '%s' is not declared in %s: HAProxy refuses the scope", id.Name, g.Name, scopeDesc(s))
-				}
+				c.add(ConfigError, id.Pos, id.Name, "spoe-message '%s' of spoe-group '%s' is not declared in %s: HAProxy refuses the scope", id.Name, g.Name, scopeDesc(s))
 				continue
 			}
 			if prev, ok := owner[id.Name]; ok && prev != g {

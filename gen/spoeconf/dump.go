@@ -3,6 +3,7 @@ package spoeconf
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // Dump renders the parse of f as JSON, in the schema of the expected-parse
@@ -139,7 +140,7 @@ func dumpAgentOf(a *Agent) dumpAgent {
 	}
 	for _, d := range a.Directives {
 		if d.Modifier != "" {
-			add(d.Modifier, joinRaw(append([]Word{{Raw: d.Keyword, Pos: Pos{Offset: -1}}}, d.Args...)))
+			add(d.Modifier, strings.TrimSpace(d.Keyword+" "+joinRaw(d.Args)))
 		} else {
 			add(d.Keyword, joinRaw(d.Args))
 		}

@@ -244,7 +244,7 @@ scan:
 	if len(words) > maxLineWords {
 		w := words[maxLineWords]
 		at := w.Pos.Offset - ln.off
-		return nil, &lineError{wordAt: at, charAt: at, msg: fmt.Sprintf("too many words: HAProxy accepts at most %d words on a line and refuses the line", maxLineWords)}
+		return nil, &lineError{wordAt: at, charAt: at, msg: fmt.Sprintf("too many words: HAProxy accepts at most %d words on a line", maxLineWords)}
 	}
 	return words, nil
 }
