@@ -41,7 +41,7 @@ func (h HAProxyResult) CPUPerRequest() time.Duration {
 // answers itself, so the numbers are HAProxy + SPOE only.
 const haproxyCfg = `global
     nbthread 1
-    maxconn 10000
+    maxconn 4000
 defaults
     mode http
     timeout connect 2s
@@ -111,7 +111,7 @@ func runHAProxySection(o ReportOptions, r *Report, tmp string) []HAProxyResult {
 
 func runHAProxy(o ReportOptions, tmp, bin, backendMode, agent string) []HAProxyResult {
 	verOut, _ := runCmd(tmp, 10*time.Second, bin, "-v")
-	version := firstLine(verOut)
+	version, _, _ := strings.Cut(firstLine(verOut), " - ")
 	fail := func(err error) []HAProxyResult {
 		return []HAProxyResult{{Version: version, Agent: agent, Mode: "spoe", Err: err.Error()}}
 	}

@@ -25,7 +25,7 @@ type ReportOptions struct {
 	IdleConns  int
 	MicroCount int
 	WrkTime    time.Duration
-	Skip       map[string]bool // "micro", "haproxy", "idle", "profile"
+	Skip       map[string]bool // "load", "micro", "haproxy", "idle", "profile"
 	HAProxyBin string          // HAProxy 2.6 (Debian)
 	HAProxy3   string          // HAProxy 3.x, from HAPROXY3_BIN
 	Command    string          // the command line, quoted in the report
@@ -165,7 +165,11 @@ func RunReport(o ReportOptions) (*Report, error) {
 	}
 	defer unpin()
 
-	for _, sc := range Scenarios(o.Smoke) {
+	scenarios := Scenarios(o.Smoke)
+	if o.Skip["load"] {
+		scenarios = nil
+	}
+	for _, sc := range scenarios {
 		res := ScenarioResult{Scenario: sc, Runs: map[string][]Measurement{}}
 		for run := 1; run <= o.Runs; run++ {
 			order := slices.Clone(r.Engines)
@@ -216,6 +220,11 @@ func RunReport(o ReportOptions) (*Report, error) {
 	}
 	if !o.Skip["haproxy"] {
 		r.HAProxy = runHAProxySection(o, r, tmp)
+		for _, h := range r.HAProxy {
+			if h.Err != "" {
+				o.logf("haproxy %s: %s", h.Mode, h.Err)
+			}
+		}
 	}
 	r.Elapsed = time.Since(r.Started)
 	r.LoadAvgAfter = loadAvg()

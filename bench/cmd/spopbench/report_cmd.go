@@ -24,7 +24,7 @@ type ReportCmd struct {
 	GenCPU     int           `help:"CPU of the load generator." default:"1"`
 	IdleConns  int           `help:"Idle connections for the memory test." default:"10000"`
 	MicroCount int           `help:"go test -count for the microbenchmarks (default 5; 3 with --quick)."`
-	Skip       []string      `help:"Sections to skip: micro, haproxy, idle, profile." enum:"micro,haproxy,idle,profile"`
+	Skip       []string      `help:"Sections to skip: load, micro, haproxy, idle, profile." enum:"load,micro,haproxy,idle,profile"`
 	HAProxy    string        `name:"haproxy" help:"HAProxy 2.6 binary." default:"/usr/sbin/haproxy" type:"path"`
 	HAProxy3   string        `name:"haproxy3" help:"HAProxy 3.x binary (optional)." env:"HAPROXY3_BIN" type:"path"`
 }
@@ -65,7 +65,7 @@ func (c *ReportCmd) Run() error {
 	if c.Duration > 0 {
 		o.Duration = c.Duration
 	}
-	out, chart := filepath.Join(root, c.Out), filepath.Join(root, c.Chart)
+	out, chart := inRoot(root, c.Out), inRoot(root, c.Chart)
 	if c.Smoke {
 		dir, err := os.MkdirTemp("", "spopbench-smoke-")
 		if err != nil {
@@ -114,4 +114,12 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// inRoot resolves a relative path against the module root.
+func inRoot(root, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(root, p)
 }
