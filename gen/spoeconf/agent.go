@@ -74,12 +74,15 @@ func (p *parser) agentLine(mod string, words []Word) {
 		if len(words) < 2 {
 			p.report(Warning, kw, "'%s' without names: HAProxy accepts the line, which does nothing", kw.Text)
 		}
+		if a.listed == nil {
+			a.listed = make(map[string]Pos)
+		}
 		for _, w := range words[1:] {
-			for _, prev := range *list {
-				if prev.Name == w.Text {
-					p.report(SemanticError, w, "%s '%s' already listed at %s: HAProxy refuses a name listed twice", what, w.Text, prev.Pos)
-					break
-				}
+			key := what + ":" + w.Text
+			if prev, ok := a.listed[key]; ok {
+				p.report(SemanticError, w, "%s '%s' already listed at %s: HAProxy refuses a name listed twice", what, w.Text, prev)
+			} else {
+				a.listed[key] = w.Pos
 			}
 			*list = append(*list, Ident{Name: w.Text, Pos: w.Pos})
 		}

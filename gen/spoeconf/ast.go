@@ -52,6 +52,11 @@ type Scope struct {
 	Agents   []*Agent
 	Messages []*Message
 	Groups   []*Group
+
+	// Indexes of the first message and group of each name, kept by the
+	// parser; nil for a Scope built by hand.
+	msgIndex map[string]*Message
+	grpIndex map[string]*Group
 }
 
 // Agent returns the scope's spoe-agent, or nil. HAProxy allows one per
@@ -65,6 +70,9 @@ func (s *Scope) Agent() *Agent {
 
 // Message returns the first spoe-message of the scope with that name, or nil.
 func (s *Scope) Message(name string) *Message {
+	if s.msgIndex != nil {
+		return s.msgIndex[name]
+	}
 	for _, m := range s.Messages {
 		if m.Name == name {
 			return m
@@ -75,6 +83,9 @@ func (s *Scope) Message(name string) *Message {
 
 // Group returns the first spoe-group of the scope with that name, or nil.
 func (s *Scope) Group(name string) *Group {
+	if s.grpIndex != nil {
+		return s.grpIndex[name]
+	}
 	for _, g := range s.Groups {
 		if g.Name == name {
 			return g
@@ -104,6 +115,8 @@ type Agent struct {
 	Directives       []*Directive // every other line: log, maxconnrate, max-frame-size, ...
 	MaxFrameSize     int          // from max-frame-size; 0 without one (see FrameSize)
 	RegisterVarNames []Ident      // every name of every register-var-names line
+
+	listed map[string]Pos // "messages" and "groups" names already seen, keyed "m:NAME" or "g:NAME"
 }
 
 // DefaultMaxFrameSize is HAProxy's default max-frame-size: tune.bufsize
@@ -221,6 +234,8 @@ type Message struct {
 	Args  []*Arg     // from every "args" line, in order: the NOTIFY carries them in this order
 	Event *EventDecl // nil without an event line (normal for messages sent by a group)
 	ACLs  []*ACL     // named ACLs ("acl NAME criterion ...")
+
+	argNames map[string]Pos // argument names already seen
 }
 
 // An Arg is one word of an "args" line: "name=expr" or an unnamed "expr".
@@ -262,6 +277,8 @@ type Group struct {
 	Name     string
 	Pos      Pos
 	Messages []Ident // from every "messages" line, in order
+
+	listed map[string]Pos // message names already seen
 }
 
 // Preproc is a conditional-block or message directive line.

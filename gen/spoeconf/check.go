@@ -96,40 +96,31 @@ func (c *checker) agent(s *Scope, u *Usage) {
 	if _, ok := a.Timeout("processing"); !ok {
 		c.add(Warning, a.Pos, a.Name, "spoe-agent '%s' has no 'timeout processing': HAProxy warns, and a slow or dead agent then holds each request until the client or server timeout", a.Name)
 	}
+	firstListed := make(map[string]Ident)
+	for _, id := range a.Messages {
+		if _, ok := firstListed[id.Name]; !ok {
+			firstListed[id.Name] = id
+		}
+	}
 	for _, m := range u.Ignored {
 		if m.Event == nil {
-			id := listedIdent(a.Messages, m.Name)
+			id := firstListed[m.Name]
 			c.add(Warning, id.Pos, id.Name, "spoe-message '%s' is listed by the agent but has no event line: HAProxy ignores it (send it through a spoe-group, or add an event)", m.Name)
 		}
 	}
+	agentIdents := make(map[Ident]string)
+	for _, id := range a.Messages {
+		agentIdents[id] = "spoe-message"
+	}
+	for _, id := range a.Groups {
+		agentIdents[id] = "spoe-group"
+	}
 	for _, id := range u.Missing {
-		what := "spoe-message"
-		if containsIdent(a.Groups, id) {
-			what = "spoe-group"
-		}
-		if containsIdent(a.Messages, id) || containsIdent(a.Groups, id) {
+		if what, ok := agentIdents[id]; ok { // group messages are reported by groups()
 			c.add(ConfigError, id.Pos, id.Name, "%s '%s' is listed by spoe-agent '%s' but not declared in %s: HAProxy refuses the scope", what, id.Name, a.Name, scopeDesc(s))
 		}
 	}
 	c.varNames(a)
-}
-
-func listedIdent(ids []Ident, name string) Ident {
-	for _, id := range ids {
-		if id.Name == name {
-			return id
-		}
-	}
-	return Ident{Name: name}
-}
-
-func containsIdent(ids []Ident, id Ident) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // varNames warns about agent variables whose full name does not fit the 63
@@ -157,6 +148,12 @@ func (c *checker) varNames(a *Agent) {
 
 func (c *checker) groups(s *Scope, a *Agent) {
 	owner := make(map[string]*Group) // message name -> first group holding it
+	listed := make(map[string]bool)  // groups the agent lists
+	if a != nil {
+		for _, id := range a.Groups {
+			listed[id.Name] = true
+		}
+	}
 	for _, g := range s.Groups {
 		for _, id := range g.Messages {
 			if s.Message(id.Name) == nil {
@@ -169,7 +166,7 @@ func (c *checker) groups(s *Scope, a *Agent) {
 			}
 			owner[id.Name] = g
 		}
-		if a != nil && !containsName(a.Groups, g.Name) && s.Agent() == a {
+		if a != nil && !listed[g.Name] {
 			c.add(Warning, g.Pos, g.Name, "spoe-group '%s' is not listed by spoe-agent '%s' ('groups' line): HAProxy does not attach it, so a send-spoe-group rule cannot send it", g.Name, a.Name)
 		}
 	}

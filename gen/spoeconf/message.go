@@ -27,6 +27,8 @@ func (p *parser) startMessage(words []Word) {
 	s := p.currentScope()
 	if prev := s.Message(m.Name); prev != nil {
 		p.report(SemanticError, name, "spoe-message '%s' has the same name as another one declared at %s: HAProxy refuses it", m.Name, prev.Pos)
+	} else {
+		s.msgIndex[m.Name] = m
 	}
 	s.Messages = append(s.Messages, m)
 }
@@ -49,6 +51,8 @@ func (p *parser) startGroup(words []Word) {
 	s := p.currentScope()
 	if prev := s.Group(g.Name); prev != nil {
 		p.report(SemanticError, name, "spoe-group '%s' has the same name as another one declared at %s: HAProxy refuses it", g.Name, prev.Pos)
+	} else {
+		s.grpIndex[g.Name] = g
 	}
 	s.Groups = append(s.Groups, g)
 }
@@ -68,12 +72,14 @@ func (p *parser) groupLine(words []Word) {
 	if len(words) < 2 {
 		p.report(Warning, kw, "'messages' without names: HAProxy accepts the line, which does nothing")
 	}
+	if g.listed == nil {
+		g.listed = make(map[string]Pos)
+	}
 	for _, w := range words[1:] {
-		for _, prev := range g.Messages {
-			if prev.Name == w.Text {
-				p.report(SemanticError, w, "spoe-message '%s' already listed in this group at %s: HAProxy refuses it", w.Text, prev.Pos)
-				break
-			}
+		if prev, ok := g.listed[w.Text]; ok {
+			p.report(SemanticError, w, "spoe-message '%s' already listed in this group at %s: HAProxy refuses it", w.Text, prev)
+		} else {
+			g.listed[w.Text] = w.Pos
 		}
 		g.Messages = append(g.Messages, Ident{Name: w.Text, Pos: w.Pos})
 	}
@@ -128,11 +134,13 @@ func (p *parser) messageArgs(words []Word) {
 		}
 		arg.Sample = sample
 		if arg.Name != "" {
-			for _, prev := range m.Args {
-				if prev.Name == arg.Name {
-					p.report(Warning, w, "argument name '%s' is used twice in spoe-message '%s' (first at %s): HAProxy sends both", arg.Name, m.Name, prev.Pos)
-					break
-				}
+			if m.argNames == nil {
+				m.argNames = make(map[string]Pos)
+			}
+			if prev, ok := m.argNames[arg.Name]; ok {
+				p.report(Warning, w, "argument name '%s' is used twice in spoe-message '%s' (first at %s): HAProxy sends both", arg.Name, m.Name, prev)
+			} else {
+				m.argNames[arg.Name] = arg.Pos
 			}
 		}
 		m.Args = append(m.Args, arg)

@@ -269,7 +269,7 @@ func (p *parser) openScope(name string, pos Pos) {
 			return
 		}
 	}
-	p.scope = &Scope{Name: name, Pos: pos}
+	p.scope = &Scope{Name: name, Pos: pos, msgIndex: map[string]*Message{}, grpIndex: map[string]*Group{}}
 	p.file.Scopes = append(p.file.Scopes, p.scope)
 }
 
