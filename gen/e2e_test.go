@@ -86,7 +86,7 @@ type kindCase struct {
 var kindCases = map[Kind]kindCase{
 	KindAddr: {`spopwire.AddrValue(netip.MustParseAddr("2001:db8::7"))`, `spopwire.AddrValue(netip.MustParseAddr("2001:db8::7"))`,
 		`spopwire.StringValue("x")`, `echoAddr(msg.%s)`},
-	KindInt: {`spopwire.Int64Value(-5)`, `spopwire.Int64Value(-5)`, `spopwire.StringValue("x")`, `echoInt(msg.%s)`},
+	KindInt:  {`spopwire.Int64Value(-5)`, `spopwire.Int64Value(-5)`, `spopwire.StringValue("x")`, `echoInt(msg.%s)`},
 	KindBool: {`spopwire.BoolValue(true)`, `spopwire.BoolValue(true)`, `spopwire.Int64Value(1)`, `echoBool(msg.%s)`},
 	KindString: {`spopwire.StringValue("h\u00e9llo\x00")`, `spopwire.StringValue("h\u00e9llo\x00")`,
 		`spopwire.Int64Value(1)`, `echoString(msg.%s)`},
@@ -243,5 +243,3 @@ func TestEcho(t *testing.T) {
 	p("}")
 	return []byte(b.String())
 }
-
-
