@@ -67,22 +67,31 @@ func RunMicro(root string, count int, quick bool, log io.Writer) (*MicroResult, 
 		return mr, fmt.Errorf("%s: %v\n%s", mr.Command, err, tail(out, 2000))
 	}
 	mr.Benchmarks = ParseBenchOutput(out)
-	raw, err := os.CreateTemp("", "spopbench-micro-*.txt")
+	dir, err := os.MkdirTemp("", "spopbench-micro-")
 	if err != nil {
 		return mr, err
 	}
-	defer os.Remove(raw.Name())
-	_, _ = raw.WriteString(out)
-	raw.Close()
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "micro.txt"), []byte(out), 0o644); err != nil {
+		return mr, err
+	}
 	mr.BenchstatCmd = "go run golang.org/x/perf/cmd/benchstat@latest micro.txt"
 	if log != nil {
 		fmt.Fprintln(log, "benchstat…")
 	}
-	bs, err := runCmdEnv(root, 4*time.Minute, []string{"GOFLAGS=-buildvcs=false"}, "go", "run", "golang.org/x/perf/cmd/benchstat@latest", raw.Name())
+	// Run from the temp dir: `go run pkg@version` needs no module, and
+	// benchstat then names the file micro.txt in its output.
+	bs, err := runCmdEnv(dir, 4*time.Minute, []string{"GOFLAGS=-buildvcs=false"}, "go", "run", "golang.org/x/perf/cmd/benchstat@latest", "micro.txt")
 	if err != nil {
 		mr.Note = "benchstat unavailable (" + firstLine(bs) + "); medians below computed by spopbench"
 	} else {
-		mr.Benchstat = strings.ReplaceAll(bs, raw.Name(), "micro.txt")
+		var keep []string
+		for _, l := range strings.Split(bs, "\n") {
+			if !strings.HasPrefix(l, "go: ") { // "go: downloading …" progress
+				keep = append(keep, l)
+			}
+		}
+		mr.Benchstat = strings.Join(keep, "\n")
 	}
 	return mr, nil
 }

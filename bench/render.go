@@ -62,6 +62,7 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	m := r.Machine
 	p("## Machine and method")
 	p("")
+	p("- spopkit revision: %s", o.Revision)
 	p("- CPU: %s, %d physical / %d logical cores (cpuid)", m.CPU, m.PhysicalCores, m.LogicalCores)
 	p("- Kernel: %s; Go: %s", m.Kernel, m.GoVersion)
 	p("- Load average before / after: %s / %s (other work on the machine shows up as spread between runs)", m.LoadAvg, r.LoadAvgAfter)

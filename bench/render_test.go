@@ -54,7 +54,7 @@ func TestRenderMarkdown(t *testing.T) {
 		{"cpu target met", "| ≥ 1,500,000 ACKs per agent CPU-second at 4×20 | epoll | 1,600,000 | met |"},
 		{"p50 target", "| 1×1 p50 within 10 % of the ceiling's | epoll | 40.0 µs vs 40.0 µs (+0.0 %) | met |"},
 		{"std target missed, failed run excluded", "| ≥ 127,000 ACKs/s at 4×20 | std | 100,000 | **missed** |"},
-		{"allocs", "| 0 allocs/op on every hot-path microbenchmark | all | 1 benchmarks, all 0 | met |"},
+		{"allocs", "| 0 allocs/op on every hot-path microbenchmark | all | 1 benchmark(s), all 0 | met |"},
 		{"idle", "| ≤ 4 KiB RSS per idle connection at 10,000 | epoll | 3.00 KiB | met |"},
 		{"idle std missing", "| ≤ 4 KiB RSS per idle connection at 10,000 | std | not measured | not measured |"},
 		{"failure listed", "- 4×20 std run 1: 3 invalid ACKs"},

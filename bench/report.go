@@ -29,6 +29,7 @@ type ReportOptions struct {
 	HAProxyBin string          // HAProxy 2.6 (Debian)
 	HAProxy3   string          // HAProxy 3.x, from HAPROXY3_BIN
 	Command    string          // the command line, quoted in the report
+	Revision   string          // the spopkit revision measured
 	Log        io.Writer
 }
 

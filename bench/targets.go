@@ -78,7 +78,7 @@ func (r *Report) Targets() []Verdict {
 				bad = append(bad, fmt.Sprintf("%s %s (%g)", b.Pkg, b.Name, b.AllocsPerOp))
 			}
 		}
-		val := fmt.Sprintf("%d benchmarks, all 0", len(r.Micro.Benchmarks))
+		val := fmt.Sprintf("%d benchmark(s), all 0", len(r.Micro.Benchmarks))
 		if len(bad) > 0 {
 			val = fmt.Sprintf("%d of %d allocate: %v", len(bad), len(r.Micro.Benchmarks), bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,10 +24,11 @@ type ReportCmd struct {
 	AgentCPU   int           `help:"CPU of the agent process." default:"0"`
 	GenCPU     int           `help:"CPU of the load generator." default:"1"`
 	IdleConns  int           `help:"Idle connections for the memory test." default:"10000"`
-	MicroCount int           `help:"go test -count for the microbenchmarks (default 5; 3 with --quick)."`
+	MicroCount int           `help:"go test -count for the microbenchmarks (default 6, what benchstat needs for a confidence interval; 3 with --quick)."`
 	Skip       []string      `help:"Sections to skip: load, micro, haproxy, idle, profile." enum:"load,micro,haproxy,idle,profile"`
 	HAProxy    string        `name:"haproxy" help:"HAProxy 2.6 binary." default:"/usr/sbin/haproxy" type:"path"`
 	HAProxy3   string        `name:"haproxy3" help:"HAProxy 3.x binary (optional)." env:"HAPROXY3_BIN" type:"path"`
+	Revision   string        `help:"Revision of spopkit measured, quoted in the report (default: git rev-parse in the module root)." env:"SPOPBENCH_REVISION"`
 }
 
 // Run runs the report.
@@ -44,10 +46,14 @@ func (c *ReportCmd) Run() error {
 		AgentCPU: c.AgentCPU, GenCPU: c.GenCPU, IdleConns: c.IdleConns, MicroCount: c.MicroCount,
 		HAProxyBin: c.HAProxy, HAProxy3: c.HAProxy3, Skip: map[string]bool{}, Log: os.Stderr,
 		Duration: 2 * time.Second, Warmup: 300 * time.Millisecond, WrkTime: 5 * time.Second,
-		Command: "go run ./bench/cmd/spopbench " + strings.Join(os.Args[1:], " "),
+		Command:  "go run ./bench/cmd/spopbench " + strings.Join(os.Args[1:], " "),
+		Revision: c.Revision,
+	}
+	if o.Revision == "" {
+		o.Revision = gitRevision(root)
 	}
 	if o.MicroCount == 0 {
-		o.MicroCount = 5
+		o.MicroCount = 6
 	}
 	for _, s := range c.Skip {
 		o.Skip[s] = true
@@ -122,4 +128,18 @@ func inRoot(root, p string) string {
 		return p
 	}
 	return filepath.Join(root, p)
+}
+
+// gitRevision returns the short commit of root, marked when the tree has
+// uncommitted changes, or "unknown" outside git.
+func gitRevision(root string) string {
+	rev, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	r := strings.TrimSpace(string(rev))
+	if st, err := exec.Command("git", "-C", root, "status", "--porcelain").Output(); err == nil && len(st) > 0 {
+		r += " with uncommitted changes"
+	}
+	return r
 }
