@@ -1,0 +1,22 @@
+// Command spopgen reads the SPOE configuration file of HAProxy (spoe.conf)
+// and turns it into Go code for spopkit agents, or reports on it:
+//
+//	spopgen dump spoe.conf                            # the parse, as JSON
+//	spopgen check [--haproxy-cfg haproxy.cfg] spoe.conf  # problems, as file:line:col: message
+//	spopgen [generate] spoe.conf -o DIR               # Go code (not implemented yet)
+//
+// check exits with status 1 when it finds anything, 0 otherwise. The
+// parsing is done by package github.com/spopkit/spopkit/gen/spoeconf.
+package main
+
+import (
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+func main() {
+	var cli CLI
+	ctx := kong.Parse(&cli, options(os.Stdout)...)
+	ctx.FatalIfErrorf(ctx.Run())
+}
