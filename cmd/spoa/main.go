@@ -9,7 +9,11 @@
 package main
 
 import (
+	"github.com/spopkit/spopkit/examples/blocklist"
+	"github.com/spopkit/spopkit/examples/echo"
 	"github.com/spopkit/spopkit/examples/iprep"
+	"github.com/spopkit/spopkit/examples/ipscore"
+	"github.com/spopkit/spopkit/examples/mirror"
 	"github.com/spopkit/spopkit/spoa"
 )
 
@@ -19,5 +23,9 @@ func main() { spoa.Main(agents()...) }
 func agents() []spoa.Agent {
 	return []spoa.Agent{
 		iprep.NewAgent(),
+		ipscore.NewAgent(),
+		mirror.NewAgent(),
+		blocklist.NewAgent(),
+		echo.NewAgent(),
 	}
 }
