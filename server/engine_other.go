@@ -15,4 +15,3 @@ func newEpollEngine(srv *Server) engine { panic("server: epoll engine on a non-L
 
 // reusePortControl is a no-op where SO_REUSEPORT is not used.
 func reusePortControl(network, address string, c syscall.RawConn) error { return nil }
-

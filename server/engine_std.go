@@ -185,6 +185,7 @@ func (c *stdConn) serve() {
 	if set.HelloTimeout > 0 {
 		helloDeadline = time.Now().Add(set.HelloTimeout)
 	}
+	ok := true
 	for {
 		c.mu.Lock()
 		for !c.sess.WantRead() && !c.sess.Closing() && !c.dead {
@@ -198,6 +199,14 @@ func (c *stdConn) serve() {
 		}
 		handshake := c.sess.HandshakeDone()
 		c.mu.Unlock()
+		if hasWholeFrame(in) {
+			// Frames held back by backpressure or by Receive's output bound:
+			// handle them before waiting for more bytes.
+			if in, ok = c.handle(in, 0); !ok {
+				return
+			}
+			continue
+		}
 
 		var deadline time.Time
 		switch {
@@ -214,14 +223,7 @@ func (c *stdConn) serve() {
 		}
 		n, err := c.nc.Read(in[len(in):cap(in)])
 		if n > 0 {
-			in = in[:len(in)+n]
-			c.mu.Lock()
-			m, out := c.sess.Receive(in, c.out)
-			c.out = out
-			ok := c.flushLocked()
-			c.mu.Unlock()
-			in = in[:copy(in, in[m:])]
-			if !ok {
+			if in, ok = c.handle(in[:len(in)+n], n); !ok {
 				return
 			}
 		}
@@ -233,6 +235,18 @@ func (c *stdConn) serve() {
 			return // EOF, reset, or closed by us: a normal end
 		}
 	}
+}
+
+// handle runs the session over in (n new bytes) and writes the output, and
+// returns the unconsumed input moved to the front.
+func (c *stdConn) handle(in []byte, n int) ([]byte, bool) {
+	c.mu.Lock()
+	c.sess.t.add(cBytesIn, uint64(n))
+	m, out := c.sess.Receive(in, c.out)
+	c.out = out
+	ok := c.flushLocked()
+	c.mu.Unlock()
+	return in[:copy(in, in[m:])], ok
 }
 
 // timeout handles a read deadline: it reports whether the connection goes on
@@ -256,7 +270,8 @@ func (c *stdConn) flushLocked() bool {
 		return false
 	}
 	if len(c.out) > 0 {
-		_, err := c.nc.Write(c.out)
+		n, err := c.nc.Write(c.out)
+		c.sess.t.add(cBytesOut, uint64(n))
 		c.out = c.out[:0]
 		if cap(c.out) > 256<<10 {
 			c.out = nil

@@ -49,7 +49,14 @@ type Session struct {
 	sample      uint32 // counts NOTIFYs for latency sampling
 
 	out []byte // the output buffer during Receive and Poll
+	ext any    // the engine's connection (epoll)
 }
+
+// maxOutPerReceive bounds what one Receive call appends: tiny NOTIFYs can
+// ask for big ACKs, and a read buffer full of them must not turn into an
+// unbounded output buffer. Receive stops there and leaves the rest of the
+// input for the next call, once the output is written.
+const maxOutPerReceive = 256 << 10
 
 type sessState uint8
 
@@ -139,8 +146,8 @@ func (s *Session) Idle() bool { return s.inflight == 0 && len(s.frags) == 0 }
 // The handler runs inside Receive; everything it sees is a view into in.
 func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	s.out = out
-	off := 0
-	for off < len(in) && s.WantRead() {
+	off, limit := 0, len(out)+maxOutPerReceive
+	for off < len(in) && s.WantRead() && len(s.out) < limit {
 		f, m := spopwire.ConsumeFrame(in[off:], s.maxFrame)
 		if m < 0 {
 			if err := spopwire.ParseError(m); err != spopwire.ErrNeedMore {

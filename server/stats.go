@@ -19,6 +19,8 @@ type Stats struct {
 	ConnsTotal    uint64 // connections accepted since start
 	ConnsRejected uint64 // connections closed at once because of MaxConns
 
+	BytesIn   uint64 // bytes read from connections
+	BytesOut  uint64 // bytes written to connections
 	FramesIn  uint64 // frames received (every type)
 	FramesOut uint64 // frames sent (every type)
 	Notifies  uint64 // NOTIFYs handed to the handler (reassembled ones count once)
@@ -68,6 +70,8 @@ const (
 	cConnsOpened = iota
 	cConnsClosed
 	cConnsRejected
+	cBytesIn
+	cBytesOut
 	cFramesIn
 	cFramesOut
 	cNotifies
@@ -146,6 +150,8 @@ func sumStats(shards []*shard) Stats {
 		ConnsCurrent:       int64(c[cConnsOpened] - c[cConnsClosed]),
 		ConnsTotal:         c[cConnsOpened],
 		ConnsRejected:      c[cConnsRejected],
+		BytesIn:            c[cBytesIn],
+		BytesOut:           c[cBytesOut],
 		FramesIn:           c[cFramesIn],
 		FramesOut:          c[cFramesOut],
 		Notifies:           c[cNotifies],

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// defaultBacklog is passed to listen(2) when Config.Backlog is 0; the kernel
+// silently caps it at net.core.somaxconn, so this means "the maximum".
+const defaultBacklog = 65535
+
+// tcpListenAddr is a resolved TCP listening address.
+type tcpListenAddr struct {
+	family int
+	v6only bool
+	ip     netip.Addr // unspecified for "every interface"
+	port   int
+}
+
+func resolveTCP(network, address string) (tcpListenAddr, error) {
+	ta, err := net.ResolveTCPAddr(network, address)
+	if err != nil {
+		return tcpListenAddr{}, err
+	}
+	a := tcpListenAddr{port: ta.Port}
+	ip, _ := netip.AddrFromSlice(ta.IP)
+	ip = ip.Unmap()
+	switch {
+	case network == "tcp4" || ip.Is4():
+		a.family, a.ip = unix.AF_INET, netip.IPv4Unspecified()
+		if ip.IsValid() {
+			a.ip = ip
+		}
+	case network == "tcp6":
+		a.family, a.v6only, a.ip = unix.AF_INET6, true, netip.IPv6Unspecified()
+		if ip.IsValid() {
+			a.ip = ip
+		}
+	case ip.IsValid() && !ip.IsUnspecified():
+		a.family, a.v6only, a.ip = unix.AF_INET6, true, ip
+	default:
+		// "tcp" on every interface: one dual-stack IPv6 socket takes IPv4
+		// too (as package net does), unless the host has no IPv6.
+		a.family, a.ip = unix.AF_INET6, netip.IPv6Unspecified()
+		if !ipv6Available() {
+			a.family, a.ip = unix.AF_INET, netip.IPv4Unspecified()
+		}
+	}
+	return a, nil
+}
+
+func ipv6Available() bool {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+// listenTCP opens a non-blocking listening socket with SO_REUSEPORT on a.
+// SO_REUSEPORT is what lets every loop have a listener of its own on the same
+// port, with the kernel spreading new connections over them by a hash of the
+// 4-tuple (no shared accept queue, no thundering herd), and what lets a new
+// process bind the port while the old one drains. It must be set on every
+// socket of the group before bind, by the same user.
+func listenTCP(a tcpListenAddr, backlog int) (int, error) {
+	fd, err := unix.Socket(a.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	fail := func(call string, err error) (int, error) {
+		unix.Close(fd)
+		return -1, os.NewSyscallError(call, err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		return fail("setsockopt SO_REUSEPORT", err)
+	}
+	var sa unix.Sockaddr
+	if a.family == unix.AF_INET6 {
+		v6only := 0
+		if a.v6only {
+			v6only = 1
+		}
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
+			return fail("setsockopt IPV6_V6ONLY", err)
+		}
+		sa = &unix.SockaddrInet6{Port: a.port, Addr: a.ip.As16()}
+	} else {
+		sa = &unix.SockaddrInet4{Port: a.port, Addr: a.ip.As4()}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		return fail("listen", err)
+	}
+	return fd, nil
+}
+
+// boundTCPAddr returns the address a listening socket is bound to.
+func boundTCPAddr(fd int) (*net.TCPAddr, error) {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	return net.TCPAddrFromAddrPort(sockaddrAddrPort(sa)), nil
+}
+
+func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// listenUnix opens a non-blocking listening UNIX stream socket at path.
+func listenUnix(path string, backlog int) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return -1, &net.OpError{Op: "listen", Net: "unix", Addr: &net.UnixAddr{Name: path, Net: "unix"}, Err: os.NewSyscallError("bind", err)}
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		os.Remove(path)
+		return -1, os.NewSyscallError("listen", err)
+	}
+	return fd, nil
+}
+
+// dupListener takes a non-blocking duplicate of ln's socket, for Serve.
+func dupListener(ln net.Listener) (int, error) {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return -1, errors.New("server: the epoll engine needs a listener with a file descriptor (use Engine: \"std\")")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	nfd := -1
+	var derr error
+	if err := rc.Control(func(fd uintptr) {
+		nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return -1, err
+	}
+	if derr != nil {
+		return -1, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", derr)
+	}
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		unix.Close(nfd)
+		return -1, os.NewSyscallError("fcntl O_NONBLOCK", err)
+	}
+	return nfd, nil
+}
