@@ -390,4 +390,3 @@ func TestHalfWrittenFrame(t *testing.T) {
 		}
 	})
 }
-

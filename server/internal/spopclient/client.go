@@ -188,4 +188,3 @@ func (c *Conn) Reset() error {
 
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
-
