@@ -25,6 +25,7 @@ type problemsError struct {
 	errors, warnings int
 }
 
+// Error summarises the problems, e.g. "spoe.conf: 2 errors, 1 warning".
 func (e *problemsError) Error() string {
 	return fmt.Sprintf("%s: %s, %s", e.file, count(e.errors, "error"), count(e.warnings, "warning"))
 }

@@ -47,8 +47,9 @@ func scopeDesc(s *Scope) string {
 }
 
 // agentLine handles a keyword line inside a spoe-agent section. mod is ""
-// or "no".
-func (p *parser) agentLine(mod string, words []Word) {
+// or "no", and linePos the position of the line's first word (the modifier
+// if there is one).
+func (p *parser) agentLine(mod string, linePos Pos, words []Word) {
 	a := p.agent
 	kw := words[0]
 	switch kw.Text {
@@ -91,7 +92,7 @@ func (p *parser) agentLine(mod string, words []Word) {
 		p.agentTimeout(a, words)
 
 	case "option":
-		p.agentOption(a, mod, words)
+		p.agentOption(a, mod, linePos, words)
 
 	case "maxconnrate", "maxerrrate":
 		if len(words) < 2 {
@@ -155,7 +156,7 @@ func (p *parser) agentLine(mod string, words []Word) {
 		if !p.checkLog(mod, words) {
 			return
 		}
-		a.Directives = append(a.Directives, &Directive{Modifier: mod, Keyword: kw.Text, Args: words[1:], Pos: kw.Pos})
+		a.Directives = append(a.Directives, &Directive{Modifier: mod, Keyword: kw.Text, Args: words[1:], Pos: linePos})
 
 	default:
 		p.report(SyntaxError, kw, "unknown keyword '%s' in spoe-agent section%s: HAProxy refuses the line", kw.Text, agentKeywordHint(kw.Text))
@@ -249,14 +250,14 @@ func (p *parser) agentTimeout(a *Agent, words []Word) {
 	a.Timeouts = append(a.Timeouts, t)
 }
 
-func (p *parser) agentOption(a *Agent, mod string, words []Word) {
+func (p *parser) agentOption(a *Agent, mod string, linePos Pos, words []Word) {
 	kw := words[0]
 	if len(words) < 2 {
 		p.report(SyntaxError, kw, "'option' expects an option name: HAProxy refuses the line")
 		return
 	}
 	name := words[1]
-	o := &Option{Modifier: mod, Name: name.Text, Words: words[1:], Pos: kw.Pos}
+	o := &Option{Modifier: mod, Name: name.Text, Words: words[1:], Pos: linePos}
 	switch name.Text {
 	case "pipelining", "async", "send-frag-payload", "dontlog-normal":
 		if p.tooMany(words, 1) {

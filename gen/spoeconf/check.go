@@ -58,15 +58,18 @@ func (c *checker) anyAgent() bool {
 func (c *checker) scope(s *Scope) {
 	u := s.Resolve()
 	a := u.Agent
-	if a == nil {
-		if len(c.file.Scopes) > 1 || s.Name != "" || len(s.Messages)+len(s.Groups) > 0 {
-			pos := s.Pos
-			if !pos.IsValid() {
-				pos = firstSectionPos(s)
-			}
-			c.add(ConfigError, pos, "", "%s has no spoe-agent section: HAProxy refuses a filter that uses it (\"No SPOE agent found\")", scopeDesc(s))
+	switch {
+	case a == nil && s.Name == "" && len(c.file.Scopes) > 1:
+		// Only a filter without "engine" reads these sections, and one
+		// with an engine is the likely use of this file.
+		c.add(Warning, firstSectionPos(s), "", "the sections before the first [scope] line have no spoe-agent: only a 'filter spoe' without 'engine' would read them, and HAProxy would refuse it (\"No SPOE agent found\")")
+	case a == nil:
+		pos := s.Pos
+		if !pos.IsValid() {
+			pos = firstSectionPos(s)
 		}
-	} else {
+		c.add(ConfigError, pos, "", "%s has no spoe-agent section: HAProxy refuses a filter that uses it (\"No SPOE agent found\")", scopeDesc(s))
+	default:
 		c.agent(s, u)
 	}
 	c.groups(s, a)

@@ -68,6 +68,8 @@ func TestCheck(t *testing.T) {
 		{"empty file", "", "", []string{"t.conf:1:1 configuration error "}},
 		{"scope without agent", strings.Replace(goodConf, "", "", 1) + "[other]\nspoe-message x\n", "",
 			[]string{"t.conf:18:1 configuration error "}},
+		{"sections before the first scope without agent", "spoe-message early\n" + goodConf, "",
+			[]string{"t.conf:1:14 warning "}},
 		{"agent without use-backend", "spoe-agent a\n timeout processing 1s\n", "",
 			[]string{"t.conf:1:12 configuration error a"}},
 		{"agent name as prefix with a dash", "spoe-agent my-agent\n use-backend b\n timeout processing 1s\n", "",

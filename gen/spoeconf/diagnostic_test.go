@@ -91,6 +91,7 @@ func TestDiagnosticPositions(t *testing.T) {
 		{"undeclared ACL", msg + " event on-client-session if trusted\n", []string{"2:29 semantic error trusted"}},
 		{"ACL declared after the event", msg + " event on-client-session if !trusted\n acl trusted src 10.0.0.0/8\n", []string{"2:29 semantic error !trusted"}},
 		{"predefined and declared ACLs", msg + " acl a src 1.2.3.4\n event on-client-session if a or ! LOCALHOST || TRUE\n", nil},
+		{"negated anonymous ACL and OR", msg + " event on-client-session if !{ src 1.2.3.4 } OR { src 5.6.7.8 }\n", nil},
 		{"unclosed anonymous ACL", msg + " event on-client-session if { src 1.2.3.4\n", []string{"2:29 syntax error {"}},
 		{"empty anonymous ACL", msg + " event on-client-session if { }\n", []string{"2:31 syntax error }"}},
 		{"stray closing brace", msg + " event on-client-session if }\n", []string{"2:29 syntax error }"}},
@@ -139,6 +140,7 @@ func TestDiagnosticPositions(t *testing.T) {
 
 		// File.
 		{"missing LF on the last line", "spoe-agent a", []string{"1:13 configuration error "}},
+		{"byte order mark", "\ufeff[s]\nspoe-agent a\n", []string{"1:1 syntax error \ufeff[s]"}},
 	}
 	for _, tt := range tests {
 		f := parseForTest(t, tt.src)

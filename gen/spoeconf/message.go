@@ -210,55 +210,55 @@ var predefinedACLs = []string{
 	"METH_TRACE", "RDP_COOKIE", "REQ_CONTENT", "TRUE", "WAIT_END",
 }
 
-// checkCondition checks the ACL condition of an event line: balanced
-// anonymous ACLs "{ criterion ... }" and named ACLs declared earlier in the
-// message (or predefined). It reports whether the condition is recorded:
-// a malformed one is not, one naming an unknown ACL is (HAProxy refuses it
-// as it reads the line, like an unknown event).
+// checkCondition checks the ACL condition of an event line the way
+// HAProxy's parse_acl_cond reads it: '!' prefixes are stripped from each
+// word, "or" and "||" separate terms, "{ criterion ... }" is an anonymous ACL
+// ending at the first "}", and any other word names an ACL declared earlier
+// in the message or predefined. It reports whether the condition is
+// recorded: a malformed one is not; one naming an unknown ACL is (HAProxy
+// refuses it as it reads the line, like an unknown event).
 func (p *parser) checkCondition(m *Message, words []Word) bool {
-	open := -1 // index of the '{' of the anonymous ACL being read
-	for i, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		word := strings.TrimLeft(w.Text, "!")
 		switch {
-		case open >= 0 && w.Text == "}":
-			if i == open+1 {
-				p.report(SyntaxError, w, "empty anonymous ACL '{ }': HAProxy refuses the line")
-				return false
-			}
-			if _, err := ParseSample(words[open+1].Text); err != nil {
-				p.report(SyntaxError, words[open+1], "'%s' is not an ACL criterion: %v: HAProxy refuses the line", words[open+1].Text, err)
-				return false
-			}
-			open = -1
-		case open >= 0:
-			// inside an anonymous ACL: criterion, flags and values
-		case w.Text == "{":
-			open = i
-		case w.Text == "}":
-			p.report(SyntaxError, w, "'}' without a matching '{': HAProxy refuses the line")
-			return false
-		case w.Text == "or" || w.Text == "||":
+		case word == "":
+			// a lone "!" negates the next word
+		case strings.EqualFold(word, "or") || word == "||":
 			if i == 0 || i == len(words)-1 {
 				p.report(SyntaxError, w, "'%s' needs a term on each side: HAProxy refuses the line", w.Text)
 				return false
 			}
+		case word == "{":
+			end := i + 1
+			for end < len(words) && words[end].Text != "}" {
+				end++
+			}
+			switch {
+			case end == len(words):
+				p.report(SyntaxError, w, "missing '}' to close the anonymous ACL: HAProxy refuses the line")
+				return false
+			case end == i+1:
+				p.report(SyntaxError, words[end], "empty anonymous ACL '{ }': HAProxy refuses the line")
+				return false
+			}
+			if _, err := ParseSample(words[i+1].Text); err != nil {
+				p.report(SyntaxError, words[i+1], "'%s' is not an ACL criterion: %v: HAProxy refuses the line", words[i+1].Text, err)
+				return false
+			}
+			i = end
+		case word == "}":
+			p.report(SyntaxError, w, "'}' without a matching '{': HAProxy refuses the line")
+			return false
+		case slices.Contains(predefinedACLs, word):
+		case slices.ContainsFunc(m.ACLs, func(a *ACL) bool { return a.Name == word }):
 		default:
-			name := strings.TrimLeft(w.Text, "!")
-			if name == "" || slices.Contains(predefinedACLs, name) {
-				continue
+			msg := fmt.Sprintf("no ACL named '%s' is declared in spoe-message '%s' before this line: HAProxy refuses the line", word, m.Name)
+			if isIdCharString(word) {
+				msg += "; declare it with 'acl " + word + " <criterion>' above the event line, or use an anonymous ACL '{ ... }'"
 			}
-			known := slices.ContainsFunc(m.ACLs, func(a *ACL) bool { return a.Name == name })
-			if !known {
-				msg := fmt.Sprintf("no ACL named '%s' is declared in spoe-message '%s' before this line: HAProxy refuses the line", name, m.Name)
-				if isIdCharString(name) {
-					msg += "; declare it with 'acl " + name + " <criterion>' above the event line, or use an anonymous ACL '{ ... }'"
-				}
-				p.report(SemanticError, w, "%s", msg)
-			}
+			p.report(SemanticError, w, "%s", msg)
 		}
-	}
-	if open >= 0 {
-		p.report(SyntaxError, words[open], "missing '}' to close the anonymous ACL: HAProxy refuses the line")
-		return false
 	}
 	return true
 }

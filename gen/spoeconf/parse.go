@@ -188,6 +188,7 @@ func (p *parser) line(ln srcLine) {
 	}
 
 	mod := ""
+	linePos := words[0].Pos // a modifier is part of the line
 	if k := words[0].Text; k == "no" || k == "default" {
 		if len(words) < 2 || (words[1].Text != "option" && words[1].Text != "log") {
 			p.report(SyntaxError, words[0], "'%s' is only allowed before 'option' and 'log': HAProxy refuses the line", k)
@@ -200,7 +201,6 @@ func (p *parser) line(ln srcLine) {
 			p.report(Warning, first, "'default %s' in a spoe-agent section does the same as '%s' without 'default'", words[0].Text, words[0].Text)
 			mod = ""
 		}
-		words[0].Pos = first.Pos // the line starts at the modifier
 	}
 
 	switch words[0].Text {
@@ -216,7 +216,7 @@ func (p *parser) line(ln srcLine) {
 	}
 	switch p.section {
 	case agentSection:
-		p.agentLine(mod, words)
+		p.agentLine(mod, linePos, words)
 	case messageSection:
 		p.messageLine(words)
 	case groupSection:
@@ -225,6 +225,10 @@ func (p *parser) line(ln srcLine) {
 		what := "before the first section"
 		if p.scope != nil && p.scope.Name != "" {
 			what = fmt.Sprintf("after [%s] and before a section", p.scope.Name)
+		}
+		if strings.HasPrefix(words[0].Text, "\ufeff") {
+			p.report(SyntaxError, words[0], "the file starts with a UTF-8 byte order mark, which HAProxy does not skip: it reads '%s' as an unknown keyword and refuses the line; save the file without BOM", words[0].Text)
+			return
 		}
 		p.report(SyntaxError, words[0], "unknown keyword '%s' out of section (%s): a spoe.conf only has spoe-agent, spoe-message and spoe-group sections; HAProxy refuses the line", words[0].Text, what)
 	}

@@ -45,6 +45,7 @@ type SampleError struct {
 	Msg    string
 }
 
+// Error returns the message.
 func (e *SampleError) Error() string { return e.Msg }
 
 // isIdChar is HAProxy's is_idchar: the characters of fetch and converter
