@@ -33,6 +33,7 @@ type deps struct {
 	stdout, stderr io.Writer
 	signals        <-chan os.Signal    // nil: the process's SIGINT, SIGTERM, SIGHUP
 	ready          func(addr net.Addr) // called once the agent listens, if set
+	metricsReady   func(addr net.Addr) // called once --metrics-addr listens, if set
 }
 
 // exitCode is the panic value by which kong.Exit unwinds the parse in run.

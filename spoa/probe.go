@@ -66,7 +66,7 @@ func Probe(ctx context.Context, addr string) (ProbeResult, error) {
 	}
 	var prefix [spopwire.LengthSize]byte
 	if _, err := io.ReadFull(conn, prefix[:]); err != nil {
-		return res, fmt.Errorf("reading AGENT-HELLO: %w", noEOF(err))
+		return res, readError(ctx, err)
 	}
 	length, n := spopwire.ConsumeFrameLength(prefix[:], healthcheckMaxFrameSize)
 	if n < 0 {
@@ -74,7 +74,7 @@ func Probe(ctx context.Context, addr string) (ProbeResult, error) {
 	}
 	body := make([]byte, length)
 	if _, err := io.ReadFull(conn, body); err != nil {
-		return res, fmt.Errorf("reading AGENT-HELLO: %w", noEOF(err))
+		return res, readError(ctx, err)
 	}
 	res.RTT = time.Since(start)
 	f, n := spopwire.ConsumeFrameBody(body)
@@ -158,10 +158,16 @@ func versionIs20(v string) bool {
 	return strings.Trim(minor, "0") == ""
 }
 
-// noEOF turns a bare EOF into a sentence.
-func noEOF(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("connection closed by the agent")
+// readError explains a failed read: the deadline, or the agent's close.
+func readError(ctx context.Context, err error) error {
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("no AGENT-HELLO before the timeout: %w", ctx.Err())
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("no AGENT-HELLO before the timeout: %w", err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("reading AGENT-HELLO: connection closed by the agent")
 	}
-	return err
+	return fmt.Errorf("reading AGENT-HELLO: %w", err)
 }

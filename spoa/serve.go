@@ -88,6 +88,9 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
 		log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+		if d.metricsReady != nil {
+			d.metricsReady(ln.Addr())
+		}
 	}
 	if d.ready != nil {
 		d.ready(addr)
