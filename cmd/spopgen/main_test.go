@@ -162,12 +162,12 @@ func TestCheck(t *testing.T) {
 		{[]string{"check", "testdata/bad.conf"}, []string{
 			"testdata/bad.conf:2:12: spoe-agent 'iprep-agent' has no 'option var-prefix', so its name is the variable prefix",
 			"testdata/bad.conf:8:17: a lone backslash is not a sample expression",
-			"testdata/bad.conf:9:10: unknown keyword 'port=src_port' in spoe-message section",
+			"testdata/bad.conf:9:10: warning: unknown keyword 'port=src_port' in spoe-message section",
 			"testdata/bad.conf:10:11: unknown event 'on-client-sesion': HAProxy refuses the line; did you mean on-client-session?",
-		}, "testdata/bad.conf: 4 errors, 0 warnings"},
+		}, "testdata/bad.conf: 3 errors, 1 warning"},
 		{[]string{"check", "--haproxy-cfg", "testdata/haproxy.cfg", "testdata/bad.conf"}, []string{
 			"testdata/bad.conf:2:12:", "testdata/bad.conf:8:17:", "testdata/bad.conf:9:10:", "testdata/bad.conf:10:11:",
-		}, "testdata/bad.conf: 4 errors, 0 warnings"},
+		}, "testdata/bad.conf: 3 errors, 1 warning"},
 	}
 	for _, tt := range tests {
 		key := strings.Join(tt.args, " ")

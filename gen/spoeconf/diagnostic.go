@@ -10,15 +10,11 @@ type Kind uint8
 
 // The kinds of diagnostics, from the most to the least severe.
 const (
-	// SyntaxError marks a line that declares nothing: the tokenizer refuses
-	// it, the keyword is unknown in its section, a required word is missing,
-	// or an args word is not a sample expression. Dump lists these under
-	// "errors", and the line's content is not recorded in the AST.
-	//
-	// One deliberate difference from HAProxy: an unknown keyword in a
-	// spoe-message section is a SyntaxError here although HAProxy silently
-	// skips it, because such a line is almost always a typo or a broken line
-	// continuation that loses arguments or the event.
+	// SyntaxError marks a line HAProxy refuses and that declares nothing:
+	// the tokenizer refuses it, the keyword is unknown in its section, a
+	// required word is missing, or an args word is not a sample expression.
+	// Dump lists these under "errors", and the line's content is not
+	// recorded in the AST.
 	SyntaxError Kind = iota + 1
 
 	// SemanticError marks a well-formed line that HAProxy 3.x refuses while
@@ -40,6 +36,14 @@ const (
 	// the author meant or that HAProxy ignores (a listed message without
 	// event, a message no agent sends, a missing timeout processing, ...).
 	Warning
+
+	// IgnoredLine marks a line HAProxy silently skips, so that it declares
+	// nothing: an unknown keyword in a spoe-message section (HAProxy's test
+	// for it is inverted). It is a warning, but Dump lists it under "errors"
+	// with the lines that declare nothing, because such a line is almost
+	// always a typo ("arg src") or a broken line continuation that loses
+	// arguments or the event.
+	IgnoredLine
 )
 
 var kindNames = [...]string{
@@ -47,6 +51,7 @@ var kindNames = [...]string{
 	SemanticError: "semantic error",
 	ConfigError:   "configuration error",
 	Warning:       "warning",
+	IgnoredLine:   "ignored line",
 }
 
 // String returns a short lower-case name of the kind.
@@ -70,9 +75,9 @@ type Diagnostic struct {
 }
 
 // Error formats the diagnostic as "file:line:col: message", with a
-// "warning: " prefix on the message for warnings.
+// "warning: " prefix on the message for warnings and ignored lines.
 func (d Diagnostic) Error() string {
-	if d.Kind == Warning {
+	if !d.Kind.IsError() {
 		return d.Pos.String() + ": warning: " + d.Msg
 	}
 	return d.Pos.String() + ": " + d.Msg

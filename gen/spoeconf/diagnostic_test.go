@@ -77,8 +77,8 @@ func TestDiagnosticPositions(t *testing.T) {
 		{"no log with argument", agent + " no log global\n", []string{"2:9 syntax error global"}},
 
 		// Message keywords.
-		{"unknown message keyword", msg + "  arg src\n", []string{"2:3 syntax error arg"}},
-		{"continuation line", msg + "  args a=src \\\n       b=dst\n", []string{"2:14 syntax error \\", "3:8 syntax error b=dst"}},
+		{"unknown message keyword", msg + "  arg src\n", []string{"2:3 ignored line arg"}},
+		{"continuation line", msg + "  args a=src \\\n       b=dst\n", []string{"2:14 syntax error \\", "3:8 ignored line b=dst"}},
 		{"empty expression stops the line", msg + " args a=src b= c=dst\n", []string{"2:13 syntax error b="}},
 		{"unnamed expression with '='", msg + " args str(a=b)\n", []string{"2:7 syntax error str(a=b)"}},
 		{"unbalanced parenthesis", msg + " args a=req.hdr(x\n", []string{"2:7 syntax error a=req.hdr(x"}},
@@ -165,7 +165,7 @@ func TestDiagnosticMessages(t *testing.T) {
 		src  string
 		want string
 	}{
-		{"spoe-message m\n  evnt on-client-session\n", "HAProxy silently ignores it"},
+		{"spoe-message m\n  evnt on-client-session\n", "HAProxy silently ignores unknown keywords"},
 		{"spoe-message m\n  evnt on-client-session\n", "did you mean 'event'?"},
 		{"spoe-message m\n  event on-frontend-request\n", "did you mean on-frontend-tcp-request or on-frontend-http-request?"},
 		{"spoe-message m\n  event on-client-sesion\n", "did you mean on-client-session?"},
@@ -192,6 +192,7 @@ func TestDiagnosticError(t *testing.T) {
 		{Diagnostic{Pos: Pos{Filename: "a.conf", Line: 3, Col: 7}, Kind: SyntaxError, Msg: "bad"}, "a.conf:3:7: bad"},
 		{Diagnostic{Pos: Pos{Filename: "a.conf", Line: 3, Col: 7}, Kind: Warning, Msg: "hmm"}, "a.conf:3:7: warning: hmm"},
 		{Diagnostic{Pos: Pos{Line: 1, Col: 1}, Kind: ConfigError, Msg: "x"}, "1:1: x"},
+		{Diagnostic{Pos: Pos{Line: 1, Col: 1}, Kind: IgnoredLine, Msg: "x"}, "1:1: warning: x"},
 		{Diagnostic{Pos: Pos{Filename: "a.conf"}, Kind: ConfigError, Msg: "x"}, "a.conf: x"},
 	}
 	for _, tt := range tests {
@@ -199,12 +200,12 @@ func TestDiagnosticError(t *testing.T) {
 			t.Errorf("%+v.Error() = %q; want %q", tt.d, got, tt.want)
 		}
 	}
-	for k, want := range map[Kind]string{SyntaxError: "syntax error", SemanticError: "semantic error", ConfigError: "configuration error", Warning: "warning", 0: "Kind(0)"} {
+	for k, want := range map[Kind]string{SyntaxError: "syntax error", SemanticError: "semantic error", ConfigError: "configuration error", Warning: "warning", IgnoredLine: "ignored line", 0: "Kind(0)"} {
 		if got := k.String(); got != want {
 			t.Errorf("Kind(%d).String() = %q; want %q", k, got, want)
 		}
 	}
-	if Warning.IsError() || !ConfigError.IsError() || Kind(0).IsError() {
+	if Warning.IsError() || IgnoredLine.IsError() || !ConfigError.IsError() || Kind(0).IsError() {
 		t.Errorf("IsError wrong")
 	}
 	if got := (ErrorList{}).Err(); got != nil {

@@ -21,7 +21,8 @@
 // Diagnostics are go/scanner style, "file:line:col: message", and say what
 // HAProxy does with the problem; their Kind tells whether HAProxy refuses
 // the line as it reads it (SyntaxError, SemanticError), refuses the scope
-// once read (ConfigError), or accepts it (Warning).
+// once read (ConfigError), or accepts it (Warning, and IgnoredLine for a
+// line it silently skips, such as an unknown keyword in a spoe-message).
 //
 // The package checks the syntax of sample expressions but does not know
 // HAProxy's fetch and converter names, nor which fetch is usable at which

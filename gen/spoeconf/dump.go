@@ -11,7 +11,7 @@ import (
 // the shared directory):
 //
 //	{"scopes": [{"name", "agents", "messages", "groups"}],
-//	 "errors": [{"line", "column", "token", "reason"}],   // SyntaxError diagnostics, if any
+//	 "errors": [{"line", "column", "token", "reason"}],   // SyntaxError and IgnoredLine diagnostics, if any
 //	 "semantic_issues": [{"line", "issue"}]}               // SemanticError diagnostics, if any
 //
 // Names and event names are given as HAProxy reads them; argument
@@ -24,7 +24,7 @@ func Dump(f *File) ([]byte, error) {
 	}
 	for _, d := range f.Diagnostics {
 		switch d.Kind {
-		case SyntaxError:
+		case SyntaxError, IgnoredLine:
 			out.Errors = append(out.Errors, dumpError{Line: d.Pos.Line, Column: d.Pos.Col, Token: d.Token, Reason: d.Msg})
 		case SemanticError:
 			out.SemanticIssues = append(out.SemanticIssues, dumpIssue{Line: d.Pos.Line, Issue: d.Msg})

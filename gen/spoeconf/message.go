@@ -111,7 +111,7 @@ func (p *parser) messageLine(words []Word) {
 		if hint == "" && slices.Contains(agentKeywords, kw.Text) {
 			hint = fmt.Sprintf("; '%s' belongs in the spoe-agent section", kw.Text)
 		}
-		p.report(SyntaxError, kw, "unknown keyword '%s' in spoe-message section: HAProxy silently ignores it, so the line has no effect%s; spopgen refuses it", kw.Text, hint)
+		p.report(IgnoredLine, kw, "unknown keyword '%s' in spoe-message section: HAProxy silently ignores unknown keywords there, so this line has no effect%s", kw.Text, hint)
 	}
 }
 

@@ -316,27 +316,8 @@ func (p *parser) tooMany(words []Word, n int) bool {
 	if len(words) <= n+1 {
 		return false
 	}
-	p.report(SyntaxError, words[n+1], "'%s' takes %s: HAProxy refuses the line because of '%s'", keywordOf(words, n), plural(n, "argument"), words[n+1].Text)
+	p.report(SyntaxError, words[n+1], "unexpected word '%s' after '%s': HAProxy refuses the line", words[n+1].Text, strings.Join(texts(words[:n+1]), " "))
 	return true
-}
-
-// keywordOf names the keyword of a line for messages: the first word, or
-// the first two for "option" and "timeout".
-func keywordOf(words []Word, n int) string {
-	if n >= 2 && len(words) > 1 && (words[0].Text == "option" || words[0].Text == "timeout") {
-		return words[0].Text + " " + words[1].Text
-	}
-	return words[0].Text
-}
-
-func plural(n int, what string) string {
-	switch n {
-	case 0:
-		return "no " + what
-	case 1:
-		return "one " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // rawSpan returns the source text from the start of the first word to the
