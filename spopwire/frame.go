@@ -105,10 +105,12 @@ func ConsumeFrame(b []byte, maxLength uint32) (Frame, int) {
 	if n < 0 {
 		return Frame{}, n
 	}
-	end := LengthSize + int(l)
-	if len(b) < end {
+	// Compare in 64 bits: on 32-bit platforms LengthSize+int(l) overflows for
+	// lengths near 2^31 when maxLength allows them.
+	if uint64(len(b)-LengthSize) < uint64(l) {
 		return Frame{}, codeNeedMore
 	}
+	end := LengthSize + int(l)
 	f, m := ConsumeFrameBody(b[LengthSize:end])
 	if m < 0 {
 		return Frame{}, m

@@ -188,6 +188,19 @@ func TestConsumeFrameTooBig(t *testing.T) {
 	}
 }
 
+// TestConsumeFrameLengthOverflow is a regression test: with a maximum that
+// allows lengths near 2^31, ConsumeFrame computed 4+int(length), which wraps
+// on 32-bit platforms (GOARCH=386, arm) and made it slice out of range and
+// panic instead of asking for more bytes.
+func TestConsumeFrameLengthOverflow(t *testing.T) {
+	for _, prefix := range []string{"7f ff ff fc", "7f ff ff fd", "7f ff ff ff", "80 00 00 00", "ff ff ff fe", "ff ff ff ff"} {
+		raw := append(dhex(prefix), dhex("67 00 00 00 01 01 01")...)
+		if f, n := spopwire.ConsumeFrame(raw, math.MaxUint32); spopwire.ParseError(n) != spopwire.ErrNeedMore {
+			t.Errorf("ConsumeFrame(%x, MaxUint32) = %+v, %s; want need more", raw, f, nstr(n))
+		}
+	}
+}
+
 func TestConsumeFrameBodyErrors(t *testing.T) {
 	tests := []struct {
 		name string

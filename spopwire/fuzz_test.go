@@ -83,7 +83,7 @@ func FuzzConsumeFrame(f *testing.F) {
 				}
 				switch spopwire.ParseError(n) {
 				case spopwire.ErrNeedMore:
-					if ln >= 0 && len(b) >= spopwire.LengthSize+int(l) {
+					if ln >= 0 && uint64(len(b)-spopwire.LengthSize) >= uint64(l) {
 						t.Fatalf("need more with %d bytes for a %d-byte frame", len(b), l)
 					}
 				case spopwire.ErrFrameTooBig:
@@ -93,7 +93,7 @@ func FuzzConsumeFrame(f *testing.F) {
 				}
 				break
 			}
-			if ln != spopwire.LengthSize || n != spopwire.LengthSize+int(l) || n > len(b) || l > max || l < spopwire.MinFrameLength {
+			if ln != spopwire.LengthSize || uint64(n) != spopwire.LengthSize+uint64(l) || n > len(b) || l > max || l < spopwire.MinFrameLength {
 				t.Fatalf("ConsumeFrame = n=%d, ConsumeFrameLength = %d, %s; input %d bytes, max %d", n, l, nstr(ln), len(b), max)
 			}
 			if !within(fr.Payload, b[:n]) || cap(fr.Payload) != len(fr.Payload) {

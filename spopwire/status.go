@@ -45,7 +45,7 @@ var statusText = [...]string{
 // String returns HAProxy's canonical message for s ("normal", "frame is too
 // big", …); codes without one read "an unknown error occurred (N)".
 func (s Status) String() string {
-	if int(s) < len(statusText) {
+	if s < Status(len(statusText)) { // not int(s): it wraps negative on 32-bit platforms
 		return statusText[s]
 	}
 	if s == StatusUnknown {

@@ -3,6 +3,7 @@ package spopwire_test
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/spopkit/spopkit/spopwire"
@@ -55,6 +56,23 @@ func TestStatusString(t *testing.T) {
 	}
 	if spopwire.StatusUnknown != 99 {
 		t.Errorf("StatusUnknown = %d; want 99", uint32(spopwire.StatusUnknown))
+	}
+}
+
+// TestStatusStringLarge is a regression test: Status.String indexed its table
+// with int(s), which is negative for codes ≥ 2^31 on 32-bit platforms
+// (GOARCH=386, arm) and panicked. ParseDisconnect saturates status-code at
+// 2^32−1, so a peer could send such a code.
+func TestStatusStringLarge(t *testing.T) {
+	for _, s := range []spopwire.Status{1 << 31, 1<<31 + 4, 1<<32 - 14, 1<<32 - 1} {
+		want := "an unknown error occurred (" + strconv.FormatUint(uint64(s), 10) + ")"
+		if got := s.String(); got != want {
+			t.Errorf("Status(%d).String() = %q; want %q", uint32(s), got, want)
+		}
+	}
+	d, err := spopwire.ParseDisconnect(dhex(`0b "status-code" 05 ff f0 fe fe fe fe fe fe fe 0e`))
+	if err != nil || d.Status != 1<<32-1 || d.Status.String() != "an unknown error occurred (4294967295)" {
+		t.Errorf("ParseDisconnect(UINT64 max) = %d (%q), %v", uint32(d.Status), d.Status, err)
 	}
 }
 
