@@ -4,7 +4,8 @@
 // haproxy.cfg turns into a 403.
 //
 // The list is held as sorted disjoint ranges (Set): a lookup is a binary
-// search, about a hundred nanoseconds with a million entries. The file is
+// search (IPv4 narrowed by a /16 index first), ~240 ns with a million
+// entries. The file is
 // reloaded when its modification time or size changes (polled, --poll) and
 // on SIGHUP; the new Set replaces the old with one atomic pointer store, so
 // NOTIFYs being handled meanwhile see either list, never a half-built one,

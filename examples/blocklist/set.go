@@ -18,7 +18,14 @@ import (
 type Set struct {
 	v4 []range4
 	v6 []range6
+	// idx4[h] is the number of IPv4 ranges starting below h<<16: it narrows
+	// the binary search to the ranges of one /16 (a few cache lines instead
+	// of ~20 cache misses over a million ranges). Built when v4 is large.
+	idx4 []uint32
 }
+
+// indexMin is the number of IPv4 ranges from which the /16 index pays off.
+const indexMin = 4096
 
 type range4 struct{ lo, hi uint32 }
 
@@ -61,6 +68,17 @@ func NewSet(prefixes []netip.Prefix) *Set {
 	}
 	s.v4 = merge4(s.v4)
 	s.v6 = merge6(s.v6)
+	if len(s.v4) >= indexMin {
+		s.idx4 = make([]uint32, 1<<16+1)
+		i := 0
+		for h := range 1 << 16 {
+			for i < len(s.v4) && s.v4[i].lo < uint32(h)<<16 {
+				i++
+			}
+			s.idx4[h] = uint32(i)
+		}
+		s.idx4[1<<16] = uint32(len(s.v4))
+	}
 	return s
 }
 
@@ -115,6 +133,9 @@ func (s *Set) Contains(a netip.Addr) bool {
 		x := binary.BigEndian.Uint32(b[:])
 		// The first range starting after x; the one before it is the candidate.
 		i, j := 0, len(s.v4)
+		if s.idx4 != nil {
+			i, j = int(s.idx4[x>>16]), int(s.idx4[x>>16+1])
+		}
 		for i < j {
 			h := int(uint(i+j) >> 1)
 			if s.v4[h].lo <= x {

@@ -153,3 +153,30 @@ func BenchmarkParse1M(b *testing.B) {
 		}
 	}
 }
+
+// TestIndexedMatchesPlain checks the /16 index against plain binary search.
+func TestIndexedMatchesPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := randomSet(3*indexMin, r)
+	plain := &Set{v4: s.v4, v6: s.v6}
+	if s.idx4 == nil {
+		t.Fatal("no index built")
+	}
+	for range 200_000 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], r.Uint32())
+		a := netip.AddrFrom4(b)
+		if s.Contains(a) != plain.Contains(a) {
+			t.Fatalf("Contains(%v): indexed %v, plain %v", a, s.Contains(a), plain.Contains(a))
+		}
+	}
+	for _, rg := range s.v4[:1000] { // range edges
+		for _, x := range []uint32{rg.lo - 1, rg.lo, rg.hi, rg.hi + 1} {
+			var b [4]byte
+			binary.BigEndian.PutUint32(b[:], x)
+			if a := netip.AddrFrom4(b); s.Contains(a) != plain.Contains(a) {
+				t.Fatalf("Contains(%v) at an edge: indexed %v, plain %v", a, s.Contains(a), plain.Contains(a))
+			}
+		}
+	}
+}
