@@ -26,6 +26,10 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		"set `sess.ip_score`).")
 	p("")
 
+	if busy, note := machineBusy(r); busy {
+		p("> **%s**", note)
+		p("")
+	}
 	p("## Targets")
 	p("")
 	p("| target | contender | measured | verdict |")
@@ -334,4 +338,23 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return slices.Clip(keys)
+}
+
+// machineBusy reports whether other work competed for the CPUs during the
+// report: a 1-minute load average above the number of CPUs at its start or end.
+func machineBusy(r *Report) (bool, string) {
+	cpus := max(r.Machine.LogicalCores, 1)
+	worst := 0.0
+	for _, la := range []string{r.Machine.LoadAvg, r.LoadAvgAfter} {
+		var one float64
+		if _, err := fmt.Sscan(la, &one); err == nil && one > worst {
+			worst = one
+		}
+	}
+	if worst <= float64(cpus) {
+		return false, ""
+	}
+	return true, fmt.Sprintf("The machine was busy with other work (1-minute load average up to %.1f on %d CPUs): "+
+		"absolute ACKs/s and latency tails are depressed and spread (see the generator's CPU share); "+
+		"ACKs per agent CPU-second is the comparison that survives the noise. Rerun on a quiet machine.", worst, cpus)
 }
