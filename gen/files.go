@@ -20,6 +20,9 @@ type Request struct {
 	Types      map[string]Kind
 	HAProxyCfg string // path of a haproxy.cfg, for typed variable setters
 	Stubs      bool   // also write handler.go and cmd/<pkg>/main.go when missing
+	// Parse, when set, parses the spoe.conf (e.g. with a spoeconf.Config for
+	// a given HAProxy version); nil means spoeconf.Parse.
+	Parse func(filename string, src []byte) (*spoeconf.File, error)
 }
 
 // Output is a file to write. Once files are written only when absent.
@@ -37,7 +40,11 @@ func Run(req Request) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	conf, err := spoeconf.Parse(req.Conf, src)
+	parse := req.Parse
+	if parse == nil {
+		parse = spoeconf.Parse
+	}
+	conf, err := parse(req.Conf, src)
 	if err != nil {
 		return nil, err
 	}

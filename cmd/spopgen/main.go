@@ -3,7 +3,8 @@
 //
 //	spopgen dump spoe.conf                            # the parse, as JSON
 //	spopgen check [--haproxy-cfg haproxy.cfg] spoe.conf  # problems, as file:line:col: message
-//	spopgen [generate] spoe.conf -o DIR               # Go code (not implemented yet)
+//	spopgen [generate] spoe.conf -o DIR               # Go code
+//	spopgen verify [DIR]                              # are generated files current?
 //
 // check exits with status 1 when it finds anything, 0 otherwise. The
 // parsing is done by package github.com/spopkit/spopkit/gen/spoeconf.

@@ -202,10 +202,78 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestGenerateNotImplemented(t *testing.T) {
-	_, _, _, _, err, _ := run(t, "testdata/ok.conf", "-o", t.TempDir())
-	if !errors.Is(err, errNotImplemented) {
-		t.Errorf("spopgen testdata/ok.conf -o DIR error = %v; want %v", err, errNotImplemented)
+func TestGenerate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.org/agents\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "okagent")
+	stdout, _, _, cmd, err, _ := run(t, "testdata/ok.conf", "-o", out)
+	if err != nil || !strings.HasPrefix(cmd, "generate") {
+		t.Fatalf("spopgen testdata/ok.conf -o DIR: command %q, error %v; want generate, nil", cmd, err)
+	}
+	for _, name := range []string{"ok_spoe.go", "handler.go", "cmd/okagent/main.go"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("spopgen did not write %s: %v\n%s", name, err, stdout)
+		}
+	}
+	main, _ := os.ReadFile(filepath.Join(out, "cmd/okagent/main.go"))
+	if !strings.Contains(string(main), `"example.org/agents/okagent"`) {
+		t.Errorf("main.go does not import the package by its import path:\n%s", main)
+	}
+	// Stubs are written once: a filled-in handler.go survives a new run.
+	handler := filepath.Join(out, "handler.go")
+	if err := os.WriteFile(handler, []byte("package okagent // mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, _, err, _ := run(t, "generate", "testdata/ok.conf", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(handler); string(b) != "package okagent // mine\n" {
+		t.Errorf("a second run overwrote handler.go: %q", b)
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"testdata/bad.conf", "-o", t.TempDir(), "--no-stubs"},
+		{"testdata/ok.conf", "-o", t.TempDir(), "--no-stubs", "--type", "nodot=int"},
+		{"testdata/ok.conf", "-o", t.TempDir(), "--no-stubs", "--type", "m.a=float"},
+	} {
+		if _, _, _, _, err, _ := run(t, args...); err == nil {
+			t.Errorf("spopgen %s: error = nil; want an error", strings.Join(args, " "))
+		}
+	}
+}
+
+func TestVerify(t *testing.T) {
+	dir := t.TempDir()
+	conf, err := os.ReadFile("testdata/ok.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		"ok.conf": string(conf),
+		"gen.go":  "package x\n\n//go:generate go run github.com/spopkit/spopkit/cmd/spopgen ok.conf --package x --no-stubs\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, _, _, err, _ := run(t, "verify", dir); err == nil {
+		t.Error("spopgen verify with the generated file missing: error = nil; want stale")
+	}
+	if _, _, _, _, err, _ := run(t, filepath.Join(dir, "ok.conf"), "--package", "x", "--no-stubs"); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, _, _, _, err, _ := run(t, "verify", dir); err != nil || !strings.Contains(stdout, "1 generated files checked, 0 stale") {
+		t.Errorf("spopgen verify after generating: %q, %v; want 1 checked, 0 stale", stdout, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ok_spoe.go"), []byte("package x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, _, err, _ := run(t, "verify", dir); err == nil {
+		t.Error("spopgen verify with an edited generated file: error = nil; want stale")
 	}
 }
 
