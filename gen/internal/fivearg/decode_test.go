@@ -1,6 +1,3 @@
-// Package fivearg holds the code spopgen generates for a five-argument
-// message, checked in, so its decoder can be benchmarked and its allocations
-// asserted; the golden and staleness tests keep it current.
 package fivearg
 
 import (
