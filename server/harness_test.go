@@ -135,6 +135,7 @@ func (a *agent) waitStats(what string, cond func(server.Stats) bool) server.Stat
 //
 //	score           set sess.ip_score = 42
 //	echo <args>     set txn.<arg-name or argN> = the argument, for each argument
+//	size <args>     set txn.<arg-name> = the length of the argument's bytes
 //	fail            return an error
 //	panic           panic
 //	big             set a 20000-byte binary (too big for the frame)
@@ -160,6 +161,11 @@ func (h testHandler) HandleNotify(req *server.Request, acts *server.Actions) err
 					name = "arg" + strconv.Itoa(i)
 				}
 				acts.SetVar(spopwire.ScopeTransaction, name, a.Value)
+			}
+		case "size":
+			for args.Len() > 0 {
+				a, _ := args.Next()
+				acts.SetVar(spopwire.ScopeTransaction, string(a.Name), spopwire.Int64Value(int64(len(a.Value.Bytes()))))
 			}
 		case "fail":
 			return errors.New("handler failure")

@@ -41,7 +41,6 @@ type pool struct {
 	quit   chan struct{}
 	closed atomic.Bool
 	start  sync.Once
-	wg     sync.WaitGroup
 	free   sync.Pool
 	report func(error)
 }
@@ -93,13 +92,11 @@ func (p *pool) putJob(j *job) {
 
 func (p *pool) run() {
 	for range p.set.Workers {
-		p.wg.Add(1)
 		go p.worker()
 	}
 }
 
 func (p *pool) worker() {
-	defer p.wg.Done()
 	for {
 		select {
 		case j := <-p.jobs:
@@ -141,13 +138,14 @@ func runOffload(fn OffloadFunc, acts *Actions) (code int64, err error) {
 	return 0, nil
 }
 
-// stop ends the workers; queued jobs are dropped.
+// stop ends the workers; queued jobs are dropped. It does not wait for the
+// functions still running: user code may block for good, and Close must
+// not. Their results are dropped when they finish (the loops are gone).
 func (p *pool) stop() {
 	if p.closed.Swap(true) {
 		return
 	}
 	close(p.quit)
-	p.wg.Wait()
 }
 
 // appendErrorVar appends the set-var of the error variable.
