@@ -12,7 +12,7 @@
 // and no frame waits.
 package blocklist
 
-//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package blocklist --haproxy-cfg haproxy.cfg
+//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package blocklist --haproxy-cfg haproxy.cfg --no-stubs
 
 import (
 	"context"

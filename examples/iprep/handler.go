@@ -9,7 +9,7 @@
 // the message's first argument when no argument is named ip.
 package iprep
 
-//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package iprep --haproxy-cfg haproxy.cfg
+//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package iprep --haproxy-cfg haproxy.cfg --no-stubs
 
 import (
 	_ "embed"

@@ -128,7 +128,7 @@ type Actions struct {
 // ActionsOf wraps the server's action writer, e.g. inside a Request.Offload function.
 func ActionsOf(acts *server.Actions) Actions { return Actions{acts} }
 
-// SetSessIPScore sets sess.iprep.ip_score, which haproxy.cfg:18 reads.
+// SetSessIPScore sets sess.iprep.ip_score, which haproxy.cfg:19 reads.
 func (a Actions) SetSessIPScore(v spopwire.Value) {
 	a.acts.SetVar(spopwire.ScopeSession, "ip_score", v)
 }

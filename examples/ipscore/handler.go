@@ -10,7 +10,7 @@
 // lookups sleep on the worker pool.
 package ipscore
 
-//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package ipscore --haproxy-cfg haproxy.cfg
+//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package ipscore --haproxy-cfg haproxy.cfg --no-stubs
 
 import (
 	_ "embed"

@@ -13,7 +13,7 @@
 // type, and ParseHeaders reads both forms.
 package mirror
 
-//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package mirror --haproxy-cfg haproxy.cfg --type mirror.arg_hdrs=value
+//go:generate go run github.com/spopkit/spopkit/cmd/spopgen generate spoe.conf -o . --package mirror --haproxy-cfg haproxy.cfg --no-stubs --type mirror.arg_hdrs=value
 
 import (
 	"bytes"
