@@ -109,16 +109,22 @@ func TestAckDoesNotWaitForTheMirror(t *testing.T) {
 	if took := time.Since(start); took > 200*time.Millisecond {
 		t.Errorf("5 ACKs took %v with a slow mirror target; want them at once", took)
 	}
-	<-ch
-	<-ch
+	// One replay runs, at most one waits in the queue, the rest are dropped
+	// (how many exactly depends on when the worker took the first one).
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		sent, failed, dropped := r.Stats()
-		if sent == 2 && failed == 0 && dropped == 3 {
-			break
+		if sent+failed+dropped == 5 {
+			if failed != 0 || sent < 1 || sent > 2 || dropped < 3 {
+				t.Errorf("sent %d, failed %d, dropped %d; want 1-2 sent, 0 failed, the rest dropped", sent, failed, dropped)
+			}
+			for range sent {
+				<-ch
+			}
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sent %d, failed %d, dropped %d; want 2, 0, 3", sent, failed, dropped)
+			t.Fatalf("sent %d, failed %d, dropped %d after 5 s; want 5 in all", sent, failed, dropped)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
