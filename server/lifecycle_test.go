@@ -248,9 +248,12 @@ func TestReusePortTakeover(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 		defer cancel()
-		go old.srv.Shutdown(ctx)
+		done := make(chan error, 1)
+		go func() { done <- old.srv.Shutdown(ctx) }()
 		expectDisconnect(t, c, spopwire.StatusNormal)
-		old.waitStats("old drained", func(st server.Stats) bool { return st.ConnsCurrent == 0 })
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 		for range 10 {
 			c := next.connect()
 			c.Write(spopclient.Notify(1, 1, payload(msgScore)))

@@ -147,11 +147,12 @@ func (s *Session) Idle() bool { return s.inflight == 0 && len(s.frags) == 0 }
 func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	s.out = out
 	off, limit := 0, len(out)+maxOutPerReceive
+	var f spopwire.Frame
 	for off < len(in) && s.WantRead() && len(s.out) < limit {
-		f, m := spopwire.ConsumeFrame(in[off:], s.maxFrame)
-		if m < 0 {
-			if err := spopwire.ParseError(m); err != spopwire.ErrNeedMore {
-				st := spopwire.StatusOf(err)
+		m := consumeFrame(&f, in[off:], s.maxFrame)
+		if m <= 0 {
+			if m < 0 {
+				st := spopwire.Status(-m)
 				s.fail(st, st.String())
 			}
 			break
