@@ -443,9 +443,6 @@ func (l *loop) write(c *conn, out []byte, fromW bool) {
 		} else {
 			c.out = c.out[:copy(c.out, rest)]
 		}
-		if c.sess.Closing() && c.closeBy == 0 {
-			c.closeBy = l.now + closeLinger
-		}
 		return
 	}
 	if !fromW {
@@ -710,7 +707,10 @@ func (l *loop) timers() {
 		c := l.all[i]
 		switch {
 		case c.sess.Closing():
-			if c.closeBy != 0 && l.now > c.closeBy {
+			// Still here: its last frames wait for a peer that does not read.
+			if c.closeBy == 0 {
+				c.closeBy = l.now + closeLinger
+			} else if l.now > c.closeBy {
 				l.closeConn(c)
 			}
 		case !c.sess.HandshakeDone():
