@@ -195,3 +195,48 @@ func TestBackpressure(t *testing.T) {
 		a.waitStats("drained", func(st server.Stats) bool { return st.InFlight == 0 && st.Acks == 10 })
 	})
 }
+
+// TestSlowReader: HAProxy sends small NOTIFYs asking for big ACKs and does
+// not read them. The agent must stop reading (bounded output) instead of
+// buffering every ACK, and deliver them all once HAProxy reads.
+func TestSlowReader(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		a := startAgent(t, engine, server.Config{Loops: 1}, nil)
+		c := a.connect()
+		const n = 2000 // 2000 × 8 KB of ACKs: far more than socket buffers hold
+		notify := payload(spoptest.Msg("fill", spoptest.Arg("", spopwire.Int64Value(8000))))
+		written := make(chan error, 1)
+		go func() {
+			var batch []byte
+			for i := range uint64(n) {
+				batch = append(batch, spopclient.Notify(i, 1, notify)...)
+			}
+			written <- c.Write(batch)
+		}()
+		// Wait until the agent stops making progress.
+		var last server.Stats
+		for stable := 0; stable < 20; {
+			time.Sleep(10 * time.Millisecond)
+			st := a.srv.Stats()
+			if st.Acks == last.Acks && st.Acks > 0 {
+				stable++
+			} else {
+				stable = 0
+			}
+			last = st
+		}
+		if last.Acks >= n {
+			t.Fatalf("the agent answered all %d NOTIFYs without the peer reading", n)
+		}
+		t.Logf("stalled after %d ACKs (%d bytes read) while the peer did not read", last.Acks, last.BytesIn)
+		for i := range uint64(n) {
+			acts := expectAck(t, c, i, 1)
+			if len(acts) != 1 || len(acts[0].Value.Bytes()) != 8000 {
+				t.Fatalf("ACK %d: %s", i, fmtActions(acts))
+			}
+		}
+		if err := <-written; err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -100,7 +100,8 @@ func (e *stdEngine) accept(l net.Listener) {
 		c := &stdConn{e: e, nc: nc, resume: make(chan struct{}, 1)}
 		var remote netip.AddrPort
 		if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-			remote = ta.AddrPort()
+			ap := ta.AddrPort()
+			remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		}
 		c.sess = e.srv.NewSession(remote, c.wake)
 		e.mu.Lock()

@@ -10,11 +10,19 @@ import (
 
 // Errors returned by the server and by Request.Offload.
 var (
-	ErrServerClosed     = errors.New("server: closed")
-	ErrOverloaded       = errors.New("server: offload queue full")
+	// ErrServerClosed is returned by ListenAndServe and Serve after Shutdown
+	// or Close, and by Start on a stopped server.
+	ErrServerClosed = errors.New("server: closed")
+	// ErrOverloaded is returned by Request.Offload when the worker queue is
+	// full; the NOTIFY is answered with ErrorCodeOverloaded.
+	ErrOverloaded = errors.New("server: offload queue full")
+	// ErrAlreadyOffloaded is returned by a second Request.Offload for one NOTIFY.
 	ErrAlreadyOffloaded = errors.New("server: request already offloaded")
-	ErrNoWorkers        = errors.New("server: no worker pool")
-	ErrAckTooBig        = errors.New("server: actions exceed the negotiated max-frame-size")
+	// ErrNoWorkers is returned by Request.Offload when Config.Workers is negative.
+	ErrNoWorkers = errors.New("server: no worker pool")
+	// ErrAckTooBig is what Actions.Err reports once the actions exceed the
+	// negotiated max-frame-size; the NOTIFY is answered with ErrorCodeAckTooBig.
+	ErrAckTooBig = errors.New("server: actions exceed the negotiated max-frame-size")
 	// ErrNotInHandler is returned by Request.Offload called after HandleNotify
 	// returned (the Request was kept, which the Handler contract forbids).
 	ErrNotInHandler = errors.New("server: Offload called outside HandleNotify")
@@ -33,6 +41,7 @@ type HandlerError struct {
 	Err               error // the handler's error, a *PanicError, ErrAckTooBig or ErrOverloaded
 }
 
+// Error describes the failure with its connection and NOTIFY ids.
 func (e *HandlerError) Error() string {
 	where := "handler"
 	if e.Offloaded {
@@ -51,6 +60,7 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the panic
 }
 
+// Error returns "panic: " and the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // ConnError reports a connection that the agent ended with an AGENT-DISCONNECT
@@ -62,6 +72,7 @@ type ConnError struct {
 	Reason string          // the message sent with it
 }
 
+// Error describes the closed connection and the status sent.
 func (e *ConnError) Error() string {
 	return "server: conn " + strconv.FormatUint(e.ConnID, 10) + " closed with status " +
 		strconv.FormatUint(uint64(e.Status), 10) + ": " + e.Reason

@@ -136,6 +136,7 @@ func (a *agent) waitStats(what string, cond func(server.Stats) bool) server.Stat
 //	score           set sess.ip_score = 42
 //	echo <args>     set txn.<arg-name or argN> = the argument, for each argument
 //	size <args>     set txn.<arg-name> = the length of the argument's bytes
+//	fill <n>        set txn.fill = n zero bytes
 //	fail            return an error
 //	panic           panic
 //	big             set a 20000-byte binary (too big for the frame)
@@ -167,6 +168,9 @@ func (h testHandler) HandleNotify(req *server.Request, acts *server.Actions) err
 				a, _ := args.Next()
 				acts.SetVar(spopwire.ScopeTransaction, string(a.Name), spopwire.Int64Value(int64(len(a.Value.Bytes()))))
 			}
+		case "fill":
+			a, _ := args.Next()
+			acts.SetVar(spopwire.ScopeTransaction, "fill", spopwire.BinaryValue(make([]byte, a.Value.Int64())))
 		case "fail":
 			return errors.New("handler failure")
 		case "panic":

@@ -298,10 +298,14 @@ func (l *loop) read(c *conn) {
 		n     int
 		eof   bool
 		fromR = true
+		// Frames held back (at the in-flight cap, or by Receive's output
+		// bound) are handled before anything more is read: c.in then never
+		// holds more than one read's worth.
+		doRead = c.readable && !hasWholeFrame(c.in)
 	)
 	switch {
 	case len(c.in) == 0:
-		if !c.readable {
+		if !doRead {
 			return
 		}
 		n, eof = l.sysRead(c, l.rbuf)
@@ -310,13 +314,13 @@ func (l *loop) read(c *conn) {
 		k := copy(l.rbuf, c.in)
 		l.bufs.put(c.in)
 		c.in = nil
-		if c.readable {
+		if doRead {
 			n, eof = l.sysRead(c, l.rbuf[k:])
 		}
 		data = l.rbuf[:k+n]
 	default:
 		fromR = false
-		if c.readable {
+		if doRead {
 			if cap(c.in)-len(c.in) < 4096 {
 				nb := l.bufs.get(max(2*len(c.in), int(c.sess.maxFrame)+4))
 				l.bufs.put(c.in)

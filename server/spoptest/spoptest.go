@@ -83,6 +83,7 @@ type DisconnectError struct {
 	Message string
 }
 
+// Error describes the AGENT-DISCONNECT.
 func (e *DisconnectError) Error() string {
 	return fmt.Sprintf("spoptest: agent disconnected with status %d (%s)", e.Status, e.Message)
 }

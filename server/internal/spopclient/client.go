@@ -119,6 +119,7 @@ type DisconnectError struct {
 	Message string
 }
 
+// Error describes the AGENT-DISCONNECT.
 func (e *DisconnectError) Error() string {
 	return fmt.Sprintf("AGENT-DISCONNECT status %d %q", e.Status, e.Message)
 }
