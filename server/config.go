@@ -70,7 +70,7 @@ type Config struct {
 	// elsewhere, and the only one available there).
 	Engine string
 	// Loops is the number of event loops of the epoll engine; 0 means one per
-	// physical core (logical CPUs when that is unknown).
+	// physical core (logical CPUs when that is unknown), at most GOMAXPROCS.
 	Loops int
 	// LoopCPUs, if set, pins event loop i to CPU LoopCPUs[i % len(LoopCPUs)]
 	// (epoll engine, Linux only).
@@ -115,7 +115,8 @@ type Config struct {
 	// MaxConns bounds the open connections of the server; beyond it new
 	// connections are accepted and closed at once. 0 means no limit.
 	MaxConns int
-	// Backlog is the listen backlog; 0 means the kernel's maximum (somaxconn).
+	// Backlog is the listen backlog of the epoll engine; 0 means the kernel's
+	// maximum (net.core.somaxconn). The std engine uses package net's.
 	Backlog int
 
 	// ErrorVar is the variable set with an ErrorCode* value when a NOTIFY
@@ -199,10 +200,14 @@ func newSettings(cfg Config) (*settings, error) {
 	}
 	s.loops = s.Loops
 	if s.loops <= 0 {
+		// CPUID describes the package, not what this process may use: a
+		// container limited to 2 CPUs of a 64-core host still reads 64. Cap
+		// it by GOMAXPROCS, which follows the affinity mask and cgroup quota.
 		s.loops = cpuid.CPU.PhysicalCores
 		if s.loops <= 0 {
 			s.loops = runtime.NumCPU()
 		}
+		s.loops = min(s.loops, runtime.GOMAXPROCS(0))
 	}
 	s.errVarScope, s.errVarName = spopwire.ScopeTransaction, DefaultErrorVarName
 	if s.ErrorVar.Name != "" {

@@ -61,6 +61,12 @@ func validMessages(b []byte) bool {
 
 // skipRaw returns the length of the raw string at the start of b, or -1.
 func skipRaw(b []byte) int {
+	if len(b) > 0 && b[0] < 240 { // one-byte length: nearly every name
+		if int(b[0]) > len(b)-1 {
+			return -1
+		}
+		return 1 + int(b[0])
+	}
 	l, n := spopwire.ConsumeVarint(b)
 	if n < 0 || l > uint64(len(b)-n) {
 		return -1
@@ -105,7 +111,13 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	payloadStart := len(out)
 	// The ACK is built in place: the handler's actions are appended right
 	// behind the header, then FinishFrame patches the length.
-	s.acts = Actions{buf: out, start: payloadStart, limit: int(s.maxFrame) - (payloadStart - start - spopwire.LengthSize)}
+	// Field by field: assigning a whole Actions to the heap-allocated
+	// session costs a bulk write-barrier copy on every NOTIFY.
+	s.acts.buf, s.acts.start = out, payloadStart
+	s.acts.limit = int(s.maxFrame) - (payloadStart - start - spopwire.LengthSize)
+	if s.acts.err != nil {
+		s.acts.err = nil
+	}
 	s.req.StreamID, s.req.FrameID, s.req.Payload = streamID, frameID, payload
 	s.req.offloads = 0
 	s.job, s.overloaded = nil, false
