@@ -18,10 +18,15 @@ import (
 //
 // The owner's loop is:
 //
-//	n, out = sess.Receive(in, out)   // in[n:] is an incomplete frame: keep it
+//	n, out = sess.Receive(in, out)   // keep in[n:] for the next call
 //	write(out)                       // one write for everything Receive produced
 //	if sess.Closing() { close once out is written }
 //	if !sess.WantRead() { stop reading until Poll frees a slot }
+//
+// in[n:] is usually the start of a frame still arriving; it can also hold
+// whole frames Receive held back (at the in-flight cap, or once one call
+// produced 256 KiB of output): call Receive on them again, when WantRead
+// allows, before waiting for more bytes.
 type Session struct {
 	srv  *Server
 	set  *settings
