@@ -184,6 +184,17 @@ func (e *epollEngine) handOff(from *loop, fd int, remote netip.AddrPort) {
 }
 
 func (e *epollEngine) shutdown(ctx context.Context) error {
+	// Every loop stops accepting before any says goodbye: a connection
+	// accepted by a loop that has not heard of the shutdown yet would get a
+	// HELLO answer after others were told to leave.
+	var stopped sync.WaitGroup
+	for _, l := range e.loops {
+		stopped.Add(1)
+		if !l.enqueue(loopMsg{kind: msgStopAccept, done: &stopped}) {
+			stopped.Done()
+		}
+	}
+	stopped.Wait()
 	for _, l := range e.loops {
 		l.enqueue(loopMsg{kind: msgDrain})
 	}

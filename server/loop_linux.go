@@ -59,7 +59,8 @@ type msgKind uint8
 const (
 	msgJob   msgKind = iota // offloaded work finished
 	msgConn                 // a connection handed over by the accepting loop
-	msgDrain                // Shutdown: stop accepting, drain the connections
+	msgStopAccept           // Shutdown, first phase: close the listeners
+	msgDrain                // Shutdown, second phase: drain the connections
 	msgClose                // Close: close everything now
 )
 
@@ -68,6 +69,7 @@ type loopMsg struct {
 	fd     int
 	remote netip.AddrPort
 	j      *job
+	done   *sync.WaitGroup // msgStopAccept: signalled once the listeners are closed
 }
 
 // conn is one connection of a loop. in and out are borrowed from the loop's
@@ -199,7 +201,13 @@ func (l *loop) run() {
 	l.now = nanotime()
 	l.nextTick = l.now + l.tick
 	for {
-		n, err := epollWait(l.epfd, l.events, l.waitTimeout())
+		// Poll first: under load there is nearly always something ready,
+		// and the non-blocking call skips the runtime's blocking-syscall
+		// hand-off; only an empty poll pays for a blocking wait.
+		n, err := epollWait(l.epfd, l.events, 0)
+		if timeout := l.waitTimeout(); err == nil && n == 0 && timeout != 0 {
+			n, err = epollWait(l.epfd, l.events, timeout)
+		}
 		if err != nil && err != unix.EINTR {
 			if l.set.Logger != nil {
 				l.set.Logger.Error("epoll_wait failed; loop stops", "loop", l.idx, "err", err)
@@ -540,6 +548,9 @@ func (l *loop) drainQueue() bool {
 			l.complete(m.j)
 		case msgConn:
 			l.addConn(m.fd, m.remote)
+		case msgStopAccept:
+			l.closeListeners()
+			m.done.Done()
 		case msgDrain:
 			l.beginDrain()
 		case msgClose:
@@ -794,9 +805,11 @@ func (l *loop) release() {
 		switch m.kind {
 		case msgJob:
 			m.j.sess.deliver(m.j, nil)
-		case msgConn:
+			case msgConn:
 			unix.Close(m.fd)
 			l.srv.release()
+		case msgStopAccept:
+			m.done.Done()
 		}
 	}
 }
