@@ -57,11 +57,11 @@ type listener struct {
 type msgKind uint8
 
 const (
-	msgJob   msgKind = iota // offloaded work finished
-	msgConn                 // a connection handed over by the accepting loop
-	msgStopAccept           // Shutdown, first phase: close the listeners
-	msgDrain                // Shutdown, second phase: drain the connections
-	msgClose                // Close: close everything now
+	msgJob        msgKind = iota // offloaded work finished
+	msgConn                      // a connection handed over by the accepting loop
+	msgStopAccept                // Shutdown, first phase: close the listeners
+	msgDrain                     // Shutdown, second phase: drain the connections
+	msgClose                     // Close: close everything now
 )
 
 type loopMsg struct {
@@ -805,7 +805,7 @@ func (l *loop) release() {
 		switch m.kind {
 		case msgJob:
 			m.j.sess.deliver(m.j, nil)
-			case msgConn:
+		case msgConn:
 			unix.Close(m.fd)
 			l.srv.release()
 		case msgStopAccept:
