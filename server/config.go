@@ -236,3 +236,7 @@ func (s *settings) reportError(err error) {
 		s.Logger.Warn(err.Error())
 	}
 }
+
+// drainTick is how often a draining connection that receives nothing is
+// checked for a quiet point (Session.DrainTick).
+const drainTick = 10 * time.Millisecond

@@ -322,8 +322,30 @@ func (c *stdConn) shutdown() {
 	c.mu.Lock()
 	c.out = c.sess.Shutdown(c.out)
 	c.flushLocked()
+	draining := c.sess.Draining()
 	c.mu.Unlock()
 	c.signal()
+	if draining {
+		go c.drainTicks()
+	}
+}
+
+// drainTicks gives a draining session its DrainTick until it says goodbye
+// or the connection ends.
+func (c *stdConn) drainTicks() {
+	t := time.NewTicker(drainTick)
+	defer t.Stop()
+	for range t.C {
+		c.mu.Lock()
+		if c.dead || !c.sess.Draining() {
+			c.mu.Unlock()
+			return
+		}
+		c.out = c.sess.DrainTick(c.out)
+		c.flushLocked()
+		c.mu.Unlock()
+		c.signal()
+	}
 }
 
 func (c *stdConn) finish() {

@@ -728,6 +728,8 @@ func (l *loop) timers() {
 			} else if l.now > c.closeBy {
 				l.closeConn(c)
 			}
+		case c.sess.Draining():
+			l.drainTick(c)
 		case !c.sess.HandshakeDone():
 			if hello > 0 && l.now-c.born > hello {
 				l.timeout(c)
@@ -736,6 +738,15 @@ func (l *loop) timers() {
 			l.timeout(c)
 		}
 	}
+}
+
+func (l *loop) drainTick(c *conn) {
+	useW := len(c.out) == 0
+	out := c.out
+	if useW {
+		out = l.wbuf[:0]
+	}
+	l.write(c, c.sess.DrainTick(out), useW)
 }
 
 func (l *loop) timeout(c *conn) {
@@ -754,6 +765,10 @@ func (l *loop) beginDrain() {
 	}
 	l.draining = true
 	l.closeListeners()
+	// Draining sessions say goodbye at a quiet point (Session.Shutdown); a
+	// short tick finds the connections that stay silent.
+	l.tick = min(l.tick, int64(drainTick))
+	l.nextTick = l.now + l.tick
 	for i := len(l.all) - 1; i >= 0; i-- {
 		c := l.all[i]
 		useW := len(c.out) == 0

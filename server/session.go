@@ -41,7 +41,8 @@ type Session struct {
 	caps      spopwire.Capabilities // negotiated
 	engineKey string                // engine-id, kept for the async registry
 	info      connInfo
-	inflight  int // offloaded NOTIFYs not answered yet
+	inflight  int  // offloaded NOTIFYs not answered yet
+	heard     bool // while draining: input arrived since the last DrainTick
 	frags     []fragment
 
 	// Per-NOTIFY state, reused: Request and Actions are handed to the handler
@@ -68,7 +69,7 @@ type sessState uint8
 const (
 	stateHello    sessState = iota // waiting for HAPROXY-HELLO
 	stateReady                     // handshake done: NOTIFYs flow
-	stateDraining                  // Shutdown: input ignored, disconnect once in-flight work is answered
+	stateDraining                  // Shutdown: still answering, disconnect at the first quiet point
 	stateClosing                   // the output ends with the last frame: close once it is written
 	stateClosed                    // the transport is gone
 )
@@ -126,7 +127,7 @@ func (s *Session) InFlight() int { return s.inflight }
 // socket, so that a peer that does not wait for ACKs meets TCP flow control
 // instead of an ever-growing buffer.
 func (s *Session) WantRead() bool {
-	return s.state <= stateReady && s.inflight < s.set.MaxInFlight
+	return s.state <= stateDraining && s.inflight < s.set.MaxInFlight
 }
 
 // Closing reports that the output ends with the session's last frame (or that
@@ -166,8 +167,16 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 		s.t.add(cFramesIn, 1)
 		s.frame(&f)
 	}
-	if s.state >= stateDraining {
+	if s.state >= stateClosing {
 		off = len(in)
+	}
+	if off > 0 {
+		s.heard = true
+	}
+	if s.state == stateDraining && off == len(in) && s.inflight == 0 {
+		// A quiet point: everything HAProxy sent so far is answered. Saying
+		// goodbye now loses nothing that reached us; see Shutdown.
+		s.disconnect(spopwire.StatusNormal, "")
 	}
 	out, s.out = s.out, nil
 	s.publish()
@@ -186,13 +195,13 @@ func (s *Session) frame(f *spopwire.Frame) {
 	case spopwire.FrameHAProxyDisconnect:
 		s.haproxyDisconnect(f)
 	case spopwire.FrameNotify:
-		if s.state != stateReady {
+		if s.state != stateReady && s.state != stateDraining {
 			s.fail(spopwire.StatusInvalidFrame, "NOTIFY before HAPROXY-HELLO")
 			return
 		}
 		s.notify(f)
 	case spopwire.FrameUnset:
-		if s.state != stateReady {
+		if s.state != stateReady && s.state != stateDraining {
 			s.fail(spopwire.StatusInvalidFrame, "fragment before HAPROXY-HELLO")
 			return
 		}
@@ -237,24 +246,52 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 	s.set.reportError(&ConnError{ConnID: s.info.id, Status: st, Reason: reason})
 }
 
-// Shutdown starts a graceful close and returns out extended: a session with no
-// work in progress says AGENT-DISCONNECT status 0 at once and is Closing; one
-// with offloaded NOTIFYs stops reading and says it when the last is answered
-// (Poll). Fragmented NOTIFYs being reassembled are dropped.
+// Shutdown starts a graceful close and returns out extended. The session
+// keeps reading and answering NOTIFYs, and says AGENT-DISCONNECT status 0 at
+// the first quiet point: after a Receive that answered everything it was
+// given with nothing offloaded in flight, or at a DrainTick that finds nothing
+// received since the previous one. Why not at once: under load HAProxy has
+// NOTIFYs on the wire towards us at any moment, and each one that arrives
+// after our DISCONNECT fails its request (256+status on 2.x, 257 on 3.x once
+// the connection closes; haproxy-behaviour.md §5). A session that never
+// completed its handshake closes at once. Fragments being reassembled are
+// dropped.
 func (s *Session) Shutdown(out []byte) []byte {
 	s.out = out
 	switch {
 	case s.state >= stateDraining:
-	case s.inflight == 0:
+	case s.state == stateHello:
 		s.disconnect(spopwire.StatusNormal, "")
 	default:
 		s.dropFragments()
 		s.state = stateDraining
+		s.heard = false
 	}
 	out, s.out = s.out, nil
 	s.publish()
 	return out
 }
+
+// DrainTick is called periodically (every few milliseconds) by the transport
+// while the session drains: a session that received nothing since the
+// previous tick and has nothing in flight says AGENT-DISCONNECT.
+func (s *Session) DrainTick(out []byte) []byte {
+	if s.state != stateDraining {
+		return out
+	}
+	s.out = out
+	if !s.heard && s.inflight == 0 {
+		s.disconnect(spopwire.StatusNormal, "")
+	}
+	s.heard = false
+	out, s.out = s.out, nil
+	s.publish()
+	return out
+}
+
+// Draining reports whether Shutdown was called and the session has not said
+// goodbye yet.
+func (s *Session) Draining() bool { return s.state == stateDraining }
 
 // Timeout ends the session because a timer of the transport fired (hello or
 // idle timeout): AGENT-DISCONNECT status 2 "a timeout occurred", then close.

@@ -6,7 +6,12 @@
 // ACK releases the next NOTIFY on its connection).
 //
 //	go run ./server/internal/ackbench                    # both engines, 1×1, 1×20, 4×20
-//	go run ./server/internal/ackbench -target 127.0.0.1:9000   # any running agent
+//	go run ./server/internal/ackbench -target 127.0.0.1:9000 -target-pid 1234   # any running agent
+//
+// Besides ACKs/s it reports ACKs per CPU-second of the agent (user+system
+// time of the whole agent process over the window, from /proc): on a shared
+// machine the throughput moves with the neighbours' load, the cost per ACK
+// much less.
 //
 // It is a quick tool for the server's own numbers; bench/ is the project's
 // full benchmark.
@@ -24,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,46 +44,43 @@ func main() {
 	child := flag.String("child", "", "internal: run the agent with this engine")
 	engines := flag.String("engines", "epoll,std", "engines to measure")
 	target := flag.String("target", "", "measure an agent already listening at this TCP address instead")
+	targetPid := flag.Int("target-pid", 0, "process id of the -target agent, for its CPU time")
 	configs := flag.String("configs", "1x1,1x20,4x20", "connections x NOTIFYs in flight")
 	duration := flag.Duration("duration", 2*time.Second, "measured window per run")
 	runs := flag.Int("runs", 3, "runs per configuration (the median is reported)")
 	agentCPU := flag.Int("agent-cpu", 0, "CPU of the agent")
 	loadCPU := flag.Int("load-cpu", 1, "CPU of the load generator")
+	cpuProfile := flag.String("cpuprofile", "", "write the agent's CPU profile to this file")
 	flag.Parse()
 	if *child != "" {
-		runAgent(*child, *agentCPU)
+		runAgent(*child, *agentCPU, *cpuProfile)
 		return
 	}
 	if err := pinProcess(*loadCPU); err != nil {
 		log.Fatal(err)
 	}
-	type result struct {
-		name  string
-		rates []float64
-	}
-	var results []result
-	measure := func(label, addr string) {
+	measure := func(label, addr string, pid int) {
 		for _, cfg := range strings.Split(*configs, ",") {
 			conns, depth := parseConfig(cfg)
-			r := result{name: fmt.Sprintf("%-8s %2d conn × %2d in flight", label, conns, depth)}
+			var rates, perCPU []float64
 			for range *runs {
-				rate, err := load(addr, conns, depth, *duration)
+				rate, eff, err := load(addr, pid, conns, depth, *duration)
 				if err != nil {
 					log.Fatalf("%s %s: %v", label, cfg, err)
 				}
-				r.rates = append(r.rates, rate)
+				rates, perCPU = append(rates, rate), append(perCPU, eff)
 			}
-			results = append(results, r)
-			fmt.Printf("%s: %s ACKs/s (runs %s)\n", r.name, kfmt(median(r.rates)), fmtRates(r.rates))
+			fmt.Printf("%-8s %2d conn × %2d in flight: %s ACKs/s (runs %s); %s ACKs per agent CPU-second (runs %s)\n",
+				label, conns, depth, kfmt(median(rates)), fmtRates(rates), kfmt(median(perCPU)), fmtRates(perCPU))
 		}
 	}
 	if *target != "" {
-		measure("target", *target)
+		measure("target", *target, *targetPid)
 		return
 	}
 	for _, eng := range strings.Split(*engines, ",") {
-		addr, stop := startChild(eng, *agentCPU)
-		measure(eng, addr)
+		addr, pid, stop := startChild(eng, *agentCPU, *cpuProfile)
+		measure(eng, addr, pid)
 		stop()
 	}
 }
@@ -93,12 +96,16 @@ func parseConfig(s string) (conns, depth int) {
 }
 
 // startChild runs this program as the agent and returns its address.
-func startChild(engine string, cpu int) (string, func()) {
+func startChild(engine string, cpu int, profile string) (string, int, func()) {
 	exe, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-child", engine, "-agent-cpu", strconv.Itoa(cpu))
+	args := []string{"-child", engine, "-agent-cpu", strconv.Itoa(cpu)}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile+"."+engine)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -109,16 +116,24 @@ func startChild(engine string, cpu int) (string, func()) {
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		log.Fatalf("agent did not start: %q %v", line, err)
 	}
-	return strings.TrimSpace(strings.TrimPrefix(line, "ready ")), func() {
+	return strings.TrimSpace(strings.TrimPrefix(line, "ready ")), cmd.Process.Pid, func() {
 		stdin.Close()
 		cmd.Wait()
 	}
 }
 
 // runAgent is the child: the server on one CPU until stdin closes.
-func runAgent(engine string, cpu int) {
+func runAgent(engine string, cpu int, profile string) {
 	if err := pinProcess(cpu); err != nil {
 		log.Fatal(err)
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	srv, err := server.New(server.Config{Engine: engine, Address: "127.0.0.1:0", Loops: 1, LoopCPUs: []int{cpu}, Workers: -1},
 		server.HandlerFunc(iprep))
@@ -179,13 +194,14 @@ type lconn struct {
 
 // load runs conns connections with depth NOTIFYs in flight each, on one
 // locked thread with its own epoll, and returns the ACK rate over duration
-// (after a 300 ms warm-up).
-func load(addr string, conns, depth int, duration time.Duration) (float64, error) {
+// (after a 300 ms warm-up) and the ACKs per CPU-second of process pid
+// (0 if pid is 0).
+func load(addr string, pid, conns, depth int, duration time.Duration) (float64, float64, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	p := spopwire.AppendMessageHeader(nil, "check-client-ip", 1)
 	p = spopwire.AppendArg(p, "ip", spopwire.AddrValue(netip.MustParseAddr("192.0.2.17")))
@@ -201,20 +217,20 @@ func load(addr string, conns, depth int, duration time.Duration) (float64, error
 	}
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer unix.Close(epfd)
 	cs := make([]*lconn, conns)
 	for i := range cs {
 		c, err := dialLoad(ap)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		defer unix.Close(c.fd)
 		cs[i] = c
 		unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(i)})
 		if err := writeAll(c.fd, notifies); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	events := make([]unix.EpollEvent, conns)
@@ -224,33 +240,59 @@ func load(addr string, conns, depth int, duration time.Duration) (float64, error
 	end := warm.Add(duration)
 	var measuring bool
 	var base uint64
+	var cpu0 time.Duration
 	for {
 		now := time.Now()
 		if !measuring && now.After(warm) {
 			measuring, base, start = true, acks, now
+			cpu0 = cpuTime(pid)
 		}
 		if now.After(end) {
 			break
 		}
 		n, err := unix.EpollWait(epfd, events, 100)
 		if err != nil && err != unix.EINTR {
-			return 0, err
+			return 0, 0, err
 		}
 		for _, ev := range events[:n] {
 			c := cs[ev.Fd]
 			k, err := c.readAcks()
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			acks += uint64(k)
 			if k > 0 {
 				if err := writeAll(c.fd, notifies[:k*frameLen]); err != nil {
-					return 0, err
+					return 0, 0, err
 				}
 			}
 		}
 	}
-	return float64(acks-base) / time.Since(start).Seconds(), nil
+	n := float64(acks - base)
+	elapsed := time.Since(start)
+	perCPU := 0.0
+	if cpu := cpuTime(pid) - cpu0; cpu > 0 {
+		perCPU = n / cpu.Seconds()
+	}
+	return n / elapsed.Seconds(), perCPU, nil
+}
+
+// cpuTime returns the user+system time of process pid (all threads).
+func cpuTime(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may contain spaces): state is field 3,
+	// utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const hz = 100 // USER_HZ, the unit of /proc/pid/stat times on Linux
+	return time.Duration(ut+st) * time.Second / hz
 }
 
 func dialLoad(ap netip.AddrPort) (*lconn, error) {
