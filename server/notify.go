@@ -110,8 +110,8 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	out, start := spopwire.StartFrame(s.out, spopwire.FrameAck, spopwire.FlagFin, streamID, frameID)
 	payloadStart := len(out)
 	// The ACK is built in place: the handler's actions are appended right
-	// behind the header, then FinishFrame patches the length.
-	// Field by field: assigning a whole Actions to the heap-allocated
+	// behind the header, then FinishFrame patches the length. Actions is
+	// reset field by field: assigning a whole struct to the heap-allocated
 	// session costs a bulk write-barrier copy on every NOTIFY.
 	s.acts.buf, s.acts.start = out, payloadStart
 	s.acts.limit = int(s.maxFrame) - (payloadStart - start - spopwire.LengthSize)

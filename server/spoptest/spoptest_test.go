@@ -195,3 +195,90 @@ func TestDisconnect(t *testing.T) {
 		t.Fatal("session not closing after HAPROXY-DISCONNECT")
 	}
 }
+
+func TestOffloadFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  server.Config
+		h    server.HandlerFunc
+		want int64 // error code in the ACK, 0 for none
+	}{
+		{"offloaded error", server.Config{}, func(req *server.Request, _ *server.Actions) error {
+			return req.Offload(func(*server.Actions) error { return errors.New("backend down") })
+		}, server.ErrorCodeHandler},
+		{"offloaded panic", server.Config{}, func(req *server.Request, _ *server.Actions) error {
+			return req.Offload(func(*server.Actions) error { panic("worker") })
+		}, server.ErrorCodePanic},
+		{"offloaded too big", server.Config{MaxFrameSize: 256}, func(req *server.Request, _ *server.Actions) error {
+			return req.Offload(func(a *server.Actions) error {
+				a.SetVar(spopwire.ScopeTransaction, "x", spopwire.BinaryValue(make([]byte, 300)))
+				return nil
+			})
+		}, server.ErrorCodeAckTooBig},
+		{"error after Offload cancels it", server.Config{}, func(req *server.Request, _ *server.Actions) error {
+			if err := req.Offload(func(*server.Actions) error { t.Error("cancelled work ran"); return nil }); err != nil {
+				return err
+			}
+			return errors.New("changed my mind")
+		}, server.ErrorCodeHandler},
+		{"no workers", server.Config{Workers: -1}, func(req *server.Request, _ *server.Actions) error {
+			if err := req.Offload(func(*server.Actions) error { return nil }); err != server.ErrNoWorkers {
+				t.Errorf("Offload = %v; want ErrNoWorkers", err)
+			}
+			return nil
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hp := spoptest.New(t, tt.h, spoptest.Options{Config: tt.cfg, MaxFrameSize: tt.cfg.MaxFrameSize})
+			for range 2 {
+				acts, err := hp.Notify(spoptest.Msg("m"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case tt.want == 0 && len(acts) != 0:
+					t.Fatalf("actions = %v; want none", acts)
+				case tt.want != 0 && (len(acts) != 1 || acts[0].Value.Int64() != tt.want):
+					t.Fatalf("actions = %v; want agent_error = %d", acts, tt.want)
+				}
+			}
+			if st := hp.Server().Stats(); st.InFlight != 0 {
+				t.Errorf("InFlight = %d after the ACKs; want 0", st.InFlight)
+			}
+		})
+	}
+}
+
+func TestFragmentsInMemory(t *testing.T) {
+	hp := spoptest.New(t, ipScore, spoptest.Options{
+		Capabilities: spopwire.CapPipelining | spopwire.CapAsync,
+		Config:       server.Config{Capabilities: spopwire.CapPipelining | spopwire.CapFragmentation},
+	})
+	p := spoptest.AppendMessages(nil, spoptest.Msg("check-client-ip", spoptest.Arg("", spopwire.AddrValue(netip.MustParseAddr("192.0.2.1")))))
+	var frames []byte
+	frames = spopwire.AppendFrame(frames, spopwire.Frame{Type: spopwire.FrameNotify, StreamID: 0, FrameID: 1, Payload: p[:5]})
+	frames = spopwire.AppendFrame(frames, spopwire.Frame{Type: spopwire.FrameUnset, StreamID: 0, FrameID: 1, Payload: p[5:9]})
+	frames = spopwire.AppendFrame(frames, spopwire.Frame{Type: spopwire.FrameUnset, Flags: spopwire.FlagFin, StreamID: 0, FrameID: 1, Payload: p[9:]})
+	if err := hp.SendRaw(frames); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := hp.Wait(spoptest.Pending{StreamID: 0, FrameID: 1})
+	if err != nil || len(acts) != 1 || acts[0].Value.Int64() != 42 {
+		t.Fatalf("reassembled NOTIFY: %v %v", acts, err)
+	}
+}
+
+func TestOffloadOutsideHandler(t *testing.T) {
+	var kept *server.Request
+	hp := spoptest.New(t, server.HandlerFunc(func(req *server.Request, _ *server.Actions) error {
+		kept = req // breaks the contract, on purpose
+		return nil
+	}), spoptest.Options{})
+	if _, err := hp.Notify(spoptest.Msg("m")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.Offload(func(*server.Actions) error { return nil }); err != server.ErrNotInHandler {
+		t.Fatalf("Offload after HandleNotify returned = %v; want ErrNotInHandler", err)
+	}
+}
