@@ -77,7 +77,11 @@ type OffloadFunc func(acts *Actions) error
 //
 // Offload fails with ErrOverloaded when the pool's queue is full; the NOTIFY
 // is then answered at once with the error variable. Calling it twice for one
-// request fails with ErrAlreadyOffloaded.
+// request fails with ErrAlreadyOffloaded, after HandleNotify returned with
+// ErrNotInHandler, without workers (Config.Workers < 0) with ErrNoWorkers and
+// once the server stopped with ErrServerClosed. If HandleNotify returns an
+// error after a successful Offload, fn does not run and the NOTIFY gets the
+// error ACK.
 func (r *Request) Offload(fn OffloadFunc) error {
 	if r.offloads > 0 {
 		return ErrAlreadyOffloaded
