@@ -95,11 +95,11 @@ func TestListenAndServeReturns(t *testing.T) {
 
 func TestHelloTimeout(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
-		a := startAgent(t, engine, server.Config{HelloTimeout: 100 * time.Millisecond}, nil)
+		a := startAgent(t, engine, server.Config{HelloTimeout: 300 * time.Millisecond}, nil)
+		good := a.connect()
 		silent := a.dial()
 		partial := a.dial()
 		partial.Write(helloFrame(kvVersions, kvMax)[:10])
-		good := a.connect()
 		expectDisconnect(t, silent, spopwire.StatusTimeout)
 		expectDisconnect(t, partial, spopwire.StatusTimeout)
 		good.Write(spopclient.Notify(1, 1, payload(msgScore)))
@@ -110,13 +110,13 @@ func TestHelloTimeout(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		h := testHandler{release: make(chan int64)}
-		a := startAgent(t, engine, server.Config{IdleTimeout: 150 * time.Millisecond}, h)
-		idle := a.connect()
+		a := startAgent(t, engine, server.Config{IdleTimeout: 300 * time.Millisecond}, h)
 		busy := a.connect()
 		busy.Write(spopclient.Notify(1, 1, payload(spoptest.Msg("block"))))
+		idle := a.connect()
 		expectDisconnect(t, idle, spopwire.StatusTimeout)
 		// Work in progress keeps a connection alive past the idle timeout.
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		h.release <- 1
 		expectAck(t, busy, 1, 1)
 		expectDisconnect(t, busy, spopwire.StatusTimeout)

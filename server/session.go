@@ -70,6 +70,7 @@ const (
 	stateHello    sessState = iota // waiting for HAPROXY-HELLO
 	stateReady                     // handshake done: NOTIFYs flow
 	stateDraining                  // Shutdown: still answering, disconnect at the first quiet point
+	stateGoodbye                   // AGENT-DISCONNECT sent while draining: still answering what was on its way
 	stateClosing                   // the output ends with the last frame: close once it is written
 	stateClosed                    // the transport is gone
 )
@@ -127,7 +128,7 @@ func (s *Session) InFlight() int { return s.inflight }
 // socket, so that a peer that does not wait for ACKs meets TCP flow control
 // instead of an ever-growing buffer.
 func (s *Session) WantRead() bool {
-	return s.state <= stateDraining && s.inflight < s.set.MaxInFlight
+	return s.state <= stateGoodbye && s.inflight < s.set.MaxInFlight
 }
 
 // Closing reports that the output ends with the session's last frame (or that
@@ -176,7 +177,7 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	if s.state == stateDraining && off == len(in) && s.inflight == 0 {
 		// A quiet point: everything HAProxy sent so far is answered. Saying
 		// goodbye now loses nothing that reached us; see Shutdown.
-		s.disconnect(spopwire.StatusNormal, "")
+		s.sayGoodbye()
 	}
 	out, s.out = s.out, nil
 	s.publish()
@@ -195,13 +196,13 @@ func (s *Session) frame(f *spopwire.Frame) {
 	case spopwire.FrameHAProxyDisconnect:
 		s.haproxyDisconnect(f)
 	case spopwire.FrameNotify:
-		if s.state != stateReady && s.state != stateDraining {
+		if s.state == stateHello {
 			s.fail(spopwire.StatusInvalidFrame, "NOTIFY before HAPROXY-HELLO")
 			return
 		}
 		s.notify(f)
 	case spopwire.FrameUnset:
-		if s.state != stateReady && s.state != stateDraining {
+		if s.state == stateHello {
 			s.fail(spopwire.StatusInvalidFrame, "fragment before HAPROXY-HELLO")
 			return
 		}
@@ -224,7 +225,21 @@ func (s *Session) haproxyDisconnect(f *spopwire.Frame) {
 	if s.state >= stateClosing {
 		return
 	}
+	if s.state == stateGoodbye { // our AGENT-DISCONNECT is already on its way
+		s.state = stateClosing
+		return
+	}
 	s.disconnect(spopwire.StatusNormal, "")
+}
+
+// sayGoodbye appends AGENT-DISCONNECT status 0 for a draining session, which
+// goes on answering NOTIFYs that were already on their way (see Shutdown).
+func (s *Session) sayGoodbye() {
+	s.out = spopwire.AppendDisconnect(s.out, spopwire.FrameAgentDisconnect, spopwire.StatusNormal, "")
+	s.t.add(cFramesOut, 1)
+	s.t.disconnect(spopwire.StatusNormal)
+	s.state = stateGoodbye
+	s.heard = false
 }
 
 // disconnect appends AGENT-DISCONNECT and makes the session closing.
@@ -253,7 +268,10 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // received since the previous one. Why not at once: under load HAProxy has
 // NOTIFYs on the wire towards us at any moment, and each one that arrives
 // after our DISCONNECT fails its request (256+status on 2.x, 257 on 3.x once
-// the connection closes; haproxy-behaviour.md §5). A session that never
+// the connection closes; haproxy-behaviour.md §5). After the goodbye the
+// session still answers what arrives (HAProxy 3.x keeps the streams it had
+// already started on the connection) and closes after a DrainTick with no
+// input. A session that never
 // completed its handshake closes at once. Fragments being reassembled are
 // dropped.
 func (s *Session) Shutdown(out []byte) []byte {
@@ -276,12 +294,18 @@ func (s *Session) Shutdown(out []byte) []byte {
 // while the session drains: a session that received nothing since the
 // previous tick and has nothing in flight says AGENT-DISCONNECT.
 func (s *Session) DrainTick(out []byte) []byte {
-	if s.state != stateDraining {
+	if s.state != stateDraining && s.state != stateGoodbye {
 		return out
 	}
 	s.out = out
 	if !s.heard && s.inflight == 0 {
-		s.disconnect(spopwire.StatusNormal, "")
+		if s.state == stateDraining {
+			s.sayGoodbye()
+		} else {
+			// Goodbye said, and a whole tick without input: HAProxy has
+			// stopped using the connection (2.x closes it itself).
+			s.state = stateClosing
+		}
 	}
 	s.heard = false
 	out, s.out = s.out, nil
@@ -291,13 +315,16 @@ func (s *Session) DrainTick(out []byte) []byte {
 
 // Draining reports whether Shutdown was called and the session has not said
 // goodbye yet.
-func (s *Session) Draining() bool { return s.state == stateDraining }
+func (s *Session) Draining() bool { return s.state == stateDraining || s.state == stateGoodbye }
 
 // Timeout ends the session because a timer of the transport fired (hello or
 // idle timeout): AGENT-DISCONNECT status 2 "a timeout occurred", then close.
 func (s *Session) Timeout(out []byte) []byte {
 	s.out = out
-	if s.state < stateClosing {
+	switch {
+	case s.state == stateGoodbye:
+		s.state = stateClosing
+	case s.state < stateClosing:
 		s.disconnect(spopwire.StatusTimeout, "")
 	}
 	out, s.out = s.out, nil
@@ -335,14 +362,14 @@ func (s *Session) deliver(j *job, out []byte) []byte {
 		}
 	}
 	switch {
-	case s.state <= stateDraining:
+	case s.state <= stateGoodbye:
 		out = append(out, j.buf...)
 		s.t.add(cAcks, 1)
 		s.t.add(cFramesOut, 1)
 		s.srv.pool.putJob(j)
 		if s.state == stateDraining && s.inflight == 0 {
 			s.out = out
-			s.disconnect(spopwire.StatusNormal, "")
+			s.sayGoodbye()
 			out, s.out = s.out, nil
 		}
 	case s.caps.Has(spopwire.CapAsync) && s.engineKey != "" && j.hops < 4 &&
