@@ -51,9 +51,10 @@ func main() {
 	agentCPU := flag.Int("agent-cpu", 0, "CPU of the agent")
 	loadCPU := flag.Int("load-cpu", 1, "CPU of the load generator")
 	cpuProfile := flag.String("cpuprofile", "", "write the agent's CPU profile to this file")
+	handler := flag.String("handler", "iprep", "agent logic: iprep (walk every argument, set sess.ip_score) or setvar (only the set-var, like a canned responder)")
 	flag.Parse()
 	if *child != "" {
-		runAgent(*child, *agentCPU, *cpuProfile)
+		runAgent(*child, *agentCPU, *cpuProfile, *handler)
 		return
 	}
 	if err := pinProcess(*loadCPU); err != nil {
@@ -79,7 +80,7 @@ func main() {
 		return
 	}
 	for _, eng := range strings.Split(*engines, ",") {
-		addr, pid, stop := startChild(eng, *agentCPU, *cpuProfile)
+		addr, pid, stop := startChild(eng, *agentCPU, *cpuProfile, *handler)
 		measure(eng, addr, pid)
 		stop()
 	}
@@ -96,12 +97,12 @@ func parseConfig(s string) (conns, depth int) {
 }
 
 // startChild runs this program as the agent and returns its address.
-func startChild(engine string, cpu int, profile string) (string, int, func()) {
+func startChild(engine string, cpu int, profile, handler string) (string, int, func()) {
 	exe, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	args := []string{"-child", engine, "-agent-cpu", strconv.Itoa(cpu)}
+	args := []string{"-child", engine, "-agent-cpu", strconv.Itoa(cpu), "-handler", handler}
 	if profile != "" {
 		args = append(args, "-cpuprofile", profile+"."+engine)
 	}
@@ -123,7 +124,7 @@ func startChild(engine string, cpu int, profile string) (string, int, func()) {
 }
 
 // runAgent is the child: the server on one CPU until stdin closes.
-func runAgent(engine string, cpu int, profile string) {
+func runAgent(engine string, cpu int, profile, handler string) {
 	if err := pinProcess(cpu); err != nil {
 		log.Fatal(err)
 	}
@@ -135,8 +136,11 @@ func runAgent(engine string, cpu int, profile string) {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	srv, err := server.New(server.Config{Engine: engine, Address: "127.0.0.1:0", Loops: 1, LoopCPUs: []int{cpu}, Workers: -1},
-		server.HandlerFunc(iprep))
+	h := server.HandlerFunc(iprep)
+	if handler == "setvar" {
+		h = setVar
+	}
+	srv, err := server.New(server.Config{Engine: engine, Address: "127.0.0.1:0", Loops: 1, LoopCPUs: []int{cpu}, Workers: -1}, h)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -164,6 +168,12 @@ func iprep(req *server.Request, acts *server.Actions) error {
 	score := int64(ip.As4()[3] % 100)
 	acts.SetVar(spopwire.ScopeSession, "ip_score", spopwire.Int64Value(score))
 	return it.Err()
+}
+
+// setVar answers every NOTIFY with sess.ip_score = 42 without reading it.
+func setVar(req *server.Request, acts *server.Actions) error {
+	acts.SetVar(spopwire.ScopeSession, "ip_score", spopwire.Int64Value(42))
+	return nil
 }
 
 // pinProcess pins every thread of this process to cpu; threads created
