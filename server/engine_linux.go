@@ -29,8 +29,8 @@ const (
 // design (TestUnixAcceptBalance: 2 loops, 1000 connections opened one
 // after another with a HELLO each, as HAProxy opens them when load rises;
 // three runs on a 2-vCPU VM). EPOLLEXCLUSIVE wakes the first idle waiter of
-// the socket's wait queue, which is mostly the same loop: it got 737-763 of
-// the 1000 connections. Hand-off gave exactly 500/500, for a cost of one
+// the socket's wait queue, which is mostly the same loop: it got 737-820 of
+// the 1000 connections (820 under -race). Hand-off gave exactly 500/500, for a cost of one
 // queue hop and eventfd wake-up per new connection: 5.4-5.9k connections/s
 // against 6.7-9.1k/s (sequential, client-bound), far above HAProxy's worst
 // reconnect storms (~2k/s, haproxy-behaviour.md §4). HAProxy keeps its
