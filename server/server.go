@@ -132,11 +132,14 @@ func (srv *Server) Addr() net.Addr {
 	return srv.eng.addr()
 }
 
-// Shutdown stops the server gracefully: it stops accepting, lets offloaded
-// work finish, says AGENT-DISCONNECT status 0 on every connection and closes
-// it. Connections still busy when ctx ends are closed at once, and Shutdown
-// returns ctx.Err(). With SO_REUSEPORT another process may already be
-// listening on the same port to take over (zero-downtime restart).
+// Shutdown stops the server gracefully: every listener closes first; then
+// each connection goes on being served until a quiet point (everything it
+// received answered, no offloaded work in flight), says AGENT-DISCONNECT
+// status 0 there, answers what HAProxy still had on its way, and closes once
+// HAProxy has been silent for a tick (see Session.Shutdown). Connections still
+// busy when ctx ends are closed at once, and Shutdown returns ctx.Err(). With
+// SO_REUSEPORT another process may already be listening on the same port to
+// take over (zero-downtime restart).
 func (srv *Server) Shutdown(ctx context.Context) error {
 	eng := srv.stop()
 	var err error

@@ -271,9 +271,8 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // the connection closes; haproxy-behaviour.md §5). After the goodbye the
 // session still answers what arrives (HAProxy 3.x keeps the streams it had
 // already started on the connection) and closes after a DrainTick with no
-// input. A session that never
-// completed its handshake closes at once. Fragments being reassembled are
-// dropped.
+// input. A session that never completed its handshake says goodbye at once.
+// Fragments being reassembled when Shutdown is called are dropped.
 func (s *Session) Shutdown(out []byte) []byte {
 	s.out = out
 	switch {
