@@ -30,7 +30,8 @@ func TestShutdownDrains(t *testing.T) {
 			defer cancel()
 			done <- a.srv.Shutdown(ctx)
 		}()
-		// The idle connection is told goodbye at once; new connections are refused.
+		// The idle connection is told goodbye at its first quiet tick; new
+		// connections are refused.
 		expectDisconnect(t, idle, spopwire.StatusNormal)
 		if c, err := net.DialTimeout(a.network, a.addr, time.Second); err == nil {
 			// A connection that raced into a backlog is closed unanswered.
@@ -40,7 +41,12 @@ func TestShutdownDrains(t *testing.T) {
 			}
 			c.Close()
 		}
-		// The busy one gets its ACK, then the goodbye.
+		// The busy one is still served while its offloaded work runs:
+		// HAProxy may have NOTIFYs on the wire, and each one dropped would
+		// fail a request.
+		busy.Write(spopclient.Notify(3, 1, payload(msgScore)))
+		expectVar(t, expectAck(t, busy, 3, 1), "ip_score", 42)
+		// Then its offloaded ACK, then the goodbye.
 		h.release <- 1
 		expectVar(t, expectAck(t, busy, 1, 1), "released", 1)
 		expectDisconnect(t, busy, spopwire.StatusNormal)
