@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command ackbench measures ACKs per second of the server's engines: it runs
 // the agent in a child process pinned to one CPU (one event loop for the
 // epoll engine) and a load generator pinned to another, over loopback TCP,
