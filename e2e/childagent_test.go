@@ -41,7 +41,8 @@ func runChildAgent() int {
 		acts.SetVar(spopwire.ScopeTransaction, "agent_pid", spopwire.Int64Value(pid))
 		return nil
 	})
-	srv, err := server.New(server.Config{Network: "tcp4", Address: addr, Engine: engine, Loops: 2}, h)
+	passive := os.Getenv("E2E_CHILD_PASSIVE_DRAIN") != ""
+	srv, err := server.New(server.Config{Network: "tcp4", Address: addr, Engine: engine, Loops: 2, PassiveDrain: passive}, h)
 	if err != nil {
 		fmt.Println("FAILED", err)
 		return 1
@@ -120,7 +121,7 @@ func (c *childAgent) Stderr() string {
 
 // startChildAgent starts a child agent on addr ("127.0.0.1:0" for a free
 // port) and waits for READY. It is SIGKILLed in t.Cleanup if still running.
-func startChildAgent(t testing.TB, engine, addr string, score int64, statsEvery time.Duration) *childAgent {
+func startChildAgent(t testing.TB, engine, addr string, score int64, statsEvery time.Duration, env ...string) *childAgent {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -132,6 +133,7 @@ func startChildAgent(t testing.TB, engine, addr string, score int64, statsEvery 
 		"E2E_CHILD_AGENT="+engine, "E2E_CHILD_ADDR="+addr,
 		"E2E_CHILD_SCORE="+strconv.FormatInt(score, 10),
 		"E2E_CHILD_STATS_MS="+strconv.FormatInt(statsEvery.Milliseconds(), 10))
+	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stderr = &c.stderr
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := c.cmd.StdoutPipe()

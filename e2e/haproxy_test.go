@@ -171,6 +171,8 @@ type Setup struct {
 	ResponseHeaders [][2]string
 	// Check enables `option spop-check` on the agent server (inter 500ms).
 	Check bool
+	// ServerOptions are appended to the agent's server line (`max-reuse 50`).
+	ServerOptions string
 	// ProcessingTimeout is the SPOE `timeout processing` (default 2s).
 	ProcessingTimeout time.Duration
 	// LogLevel of HAProxy's log to stderr: "info" logs every request and
@@ -274,7 +276,7 @@ func (s Setup) configs(v *haproxyVersion, port int, dir, socket string) (cfg, sp
 	if s.Check {
 		check = " check inter 500ms fall 2 rise 1"
 	}
-	p("    server agent1 %s%s", s.AgentAddr, check)
+	p("    server agent1 %s%s%s", s.AgentAddr, check, optionsSuffix(s.ServerOptions))
 	cfg = b.String()
 
 	b.Reset()
@@ -635,4 +637,11 @@ func (h *HAProxy) WaitCheck(proxy, server, status, checkStatus string, timeout t
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func optionsSuffix(opts string) string {
+	if opts == "" {
+		return ""
+	}
+	return " " + opts
 }

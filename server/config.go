@@ -118,6 +118,15 @@ type Config struct {
 	// Backlog is the listen backlog of the epoll engine; 0 means the kernel's
 	// maximum (net.core.somaxconn). The std engine uses package net's.
 	Backlog int
+	// PassiveDrain makes Shutdown wait for HAProxy to close each connection
+	// instead of saying AGENT-DISCONNECT at the connection's first quiet point;
+	// connections still open at Shutdown's deadline are closed. Use it with
+	// HAProxy 3.x and `max-reuse N` on the agent's server line: HAProxy then
+	// retires every pooled connection itself between two streams, so a
+	// restart loses nothing. (3.x fails every stream it started on a
+	// connection before it reads the agent's DISCONNECT; 2.x does not pool and
+	// needs the default.)
+	PassiveDrain bool
 
 	// ErrorVar is the variable set with an ErrorCode* value when a NOTIFY
 	// cannot be answered normally; the zero value means txn "agent_error"

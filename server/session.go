@@ -174,7 +174,7 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	if off > 0 {
 		s.heard = true
 	}
-	if s.state == stateDraining && off == len(in) && s.inflight == 0 {
+	if s.state == stateDraining && off == len(in) && s.inflight == 0 && !s.set.PassiveDrain {
 		// A quiet point: everything HAProxy sent so far is answered. Saying
 		// goodbye now loses nothing that reached us; see Shutdown.
 		s.sayGoodbye()
@@ -271,7 +271,8 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // the connection closes; haproxy-behaviour.md §5). After the goodbye the
 // session still answers what arrives (HAProxy 3.x keeps the streams it had
 // already started on the connection) and closes after a DrainTick with no
-// input. A session that never completed its handshake says goodbye at once.
+// input. With Config.PassiveDrain the session never says goodbye itself: it
+// serves until HAProxy closes the connection. A session that never completed its handshake says goodbye at once.
 // Fragments being reassembled when Shutdown is called are dropped.
 func (s *Session) Shutdown(out []byte) []byte {
 	s.out = out
@@ -297,7 +298,7 @@ func (s *Session) DrainTick(out []byte) []byte {
 		return out
 	}
 	s.out = out
-	if !s.heard && s.inflight == 0 {
+	if !s.heard && s.inflight == 0 && !s.set.PassiveDrain {
 		if s.state == stateDraining {
 			s.sayGoodbye()
 		} else {
@@ -366,7 +367,7 @@ func (s *Session) deliver(j *job, out []byte) []byte {
 		s.t.add(cAcks, 1)
 		s.t.add(cFramesOut, 1)
 		s.srv.pool.putJob(j)
-		if s.state == stateDraining && s.inflight == 0 {
+		if s.state == stateDraining && s.inflight == 0 && !s.set.PassiveDrain {
 			s.out = out
 			s.sayGoodbye()
 			out, s.out = s.out, nil

@@ -37,6 +37,7 @@ type Globals struct {
 	Runtime         Duration         `short:"r" default:"0" env:"SPOA_RUNTIME" placeholder:"TIME" help:"Stop after this long; 0 means never."`
 	ProcessingDelay Duration         `short:"t" default:"0" env:"SPOA_PROCESSING_DELAY" placeholder:"TIME" help:"Delay every ACK by this long, off the event loop, to simulate a slow agent."`
 	ShutdownTimeout Duration         `default:"10s" env:"SPOA_SHUTDOWN_TIMEOUT" placeholder:"TIME" help:"How long SIGTERM/SIGINT wait for in-flight work before closing connections (default: ${default})."`
+	PassiveDrain    bool             `name:"passive-drain" env:"SPOA_PASSIVE_DRAIN" help:"On SIGTERM/SIGINT, let HAProxy close each connection instead of saying AGENT-DISCONNECT (HAProxy 3.x with max-reuse on the agent's server line: restarts lose nothing)."`
 	Debug           bool             `short:"d" env:"SPOA_DEBUG" help:"Log at debug level, including every NOTIFY."`
 	Pidfile         string           `short:"F" type:"path" env:"SPOA_PIDFILE" placeholder:"FILE" help:"Write the process id to this file (removed at exit)."`
 	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
@@ -103,6 +104,7 @@ func (g *Globals) serverConfig() server.Config {
 		Capabilities: g.capabilities(),
 		Backlog:      g.Backlog,
 		Workers:      g.Workers,
+		PassiveDrain: g.PassiveDrain,
 	}
 }
 
