@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spopkit/spopkit/bench"
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spopwire"
 	"golang.org/x/sys/unix"
@@ -138,7 +139,7 @@ func runAgent(engine string, cpu int, profile, handler string) {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	h := server.HandlerFunc(iprep)
+	h := server.HandlerFunc(bench.IPRepHandler)
 	if handler == "setvar" {
 		h = setVar
 	}
@@ -152,24 +153,6 @@ func runAgent(engine string, cpu int, profile, handler string) {
 	fmt.Printf("ready %s\n", srv.Addr())
 	io.Copy(io.Discard, os.Stdin)
 	srv.Close()
-}
-
-// iprep walks every argument of every message, takes the IP address and
-// answers sess.ip_score: the shape of HAProxy's ip-reputation example.
-func iprep(req *server.Request, acts *server.Actions) error {
-	var ip netip.Addr
-	it := req.Messages()
-	for msg, ok := it.Next(); ok; msg, ok = it.Next() {
-		args := msg.Args()
-		for a, ok := args.Next(); ok; a, ok = args.Next() {
-			if t := a.Value.Type(); t == spopwire.TypeIPv4 || t == spopwire.TypeIPv6 {
-				ip = a.Value.Addr()
-			}
-		}
-	}
-	score := int64(ip.As4()[3] % 100)
-	acts.SetVar(spopwire.ScopeSession, "ip_score", spopwire.Int64Value(score))
-	return it.Err()
 }
 
 // setVar answers every NOTIFY with sess.ip_score = 42 without reading it.
