@@ -226,8 +226,8 @@ func TestHandlerPanic(t *testing.T) {
 					if panics {
 						wantScore, wantErr = "", strconv.FormatInt(server.ErrorCodePanic, 10)
 					}
-					if r.Status != 200 || score != wantScore || aerr != wantErr || serr != "" || r.Elapsed > time.Second {
-						t.Errorf("request %d (panics %v): status %d, X-Score %q, X-Agent-Error %q, X-Spoe-Error %q in %v; want 200, %q, %q, none, prompt",
+					if r.Status != 200 || score != wantScore || aerr != wantErr || serr != "" {
+						t.Errorf("request %d (panics %v): status %d, X-Score %q, X-Agent-Error %q, X-Spoe-Error %q in %v; want 200, %q, %q, none (a timeout would set it)",
 							id, panics, r.Status, score, aerr, serr, r.Elapsed, wantScore, wantErr)
 					}
 				}

@@ -19,6 +19,9 @@ type agentOptions struct {
 	Stub    func(b, payload []byte) []byte
 	// Fragmentation announces the capability (and reassembles NOTIFYs).
 	Fragmentation bool
+	// Loops and Workers of a server-backed agent (default 2 loops and the
+	// server's default pool).
+	Loops, Workers int
 }
 
 // agentKind is one way to run an agent: the spopkit server's engines, or

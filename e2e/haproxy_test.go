@@ -316,24 +316,47 @@ func socketDir(t testing.TB) string {
 // frontend accepts connections. The process is stopped in t.Cleanup.
 func startHAProxy(t testing.TB, v *haproxyVersion, s Setup) *HAProxy {
 	t.Helper()
-	bin := v.require(t)
 	s.defaults()
-	h := &HAProxy{t: t, Version: v, Setup: s, Dir: t.TempDir(), exited: make(chan struct{})}
+	h := launchHAProxy(t, v, s.MasterWorker, func(port int, dir, socket string) map[string]string {
+		cfg, spoe := s.configs(v, port, dir, socket)
+		return map[string]string{"haproxy.cfg": cfg, "spoe.conf": spoe}
+	})
+	h.Setup = s
+	return h
+}
+
+// launchHAProxy picks the frontend port and the stats socket, writes the
+// files render returns for them into a fresh directory (haproxy.cfg among
+// them; HAProxy runs there, so relative paths such as `config spoe.conf`
+// resolve), checks the config with -c and starts HAProxy as startHAProxy
+// does. The config must bind the port on 127.0.0.1 (and [::1] when the host
+// has IPv6) and open the stats socket at admin level.
+func launchHAProxy(t testing.TB, v *haproxyVersion, masterWorker bool, render func(port int, dir, socket string) map[string]string) *HAProxy {
+	t.Helper()
+	bin := v.require(t)
+	h := &HAProxy{t: t, Version: v, Dir: t.TempDir(), exited: make(chan struct{})}
 	h.Port = freePort(t)
 	sd := socketDir(t)
 	h.Socket = filepath.Join(sd, "stats.sock")
-	cfg, spoe := s.configs(v, h.Port, h.Dir, h.Socket)
+	files := render(h.Port, h.Dir, h.Socket)
+	for name, content := range files {
+		writeFile(t, filepath.Join(h.Dir, name), content)
+	}
 	h.cfgPath = filepath.Join(h.Dir, "haproxy.cfg")
 	h.logPath = filepath.Join(h.Dir, "haproxy.log")
-	writeFile(t, h.cfgPath, cfg)
-	writeFile(t, filepath.Join(h.Dir, "spoe.conf"), spoe)
 
-	if out, err := exec.Command(bin, "-c", "-f", h.cfgPath).CombinedOutput(); err != nil {
-		t.Fatalf("HAProxy %s rejects the generated config: %v\n%s\n--- haproxy.cfg\n%s--- spoe.conf\n%s", v.Name, err, out, cfg, spoe)
+	check := exec.Command(bin, "-c", "-f", h.cfgPath)
+	check.Dir = h.Dir
+	if out, err := check.CombinedOutput(); err != nil {
+		var all strings.Builder
+		for name, content := range files {
+			fmt.Fprintf(&all, "--- %s\n%s", name, content)
+		}
+		t.Fatalf("HAProxy %s rejects the config: %v\n%s\n%s", v.Name, err, out, all.String())
 	}
 
 	args := []string{"-db", "-f", h.cfgPath}
-	if s.MasterWorker {
+	if masterWorker {
 		args = append([]string{"-W"}, args...)
 	}
 	logf, err := os.Create(h.logPath)

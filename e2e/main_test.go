@@ -13,5 +13,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("E2E_CHILD_AGENT") != "" {
 		os.Exit(runChildAgent())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if spoaDir != "" {
+		os.RemoveAll(spoaDir)
+	}
+	os.Exit(code)
 }

@@ -47,11 +47,16 @@ func startServerAgent(t testing.TB, engine, addr string, o agentOptions) *server
 	if o.Fragmentation {
 		caps |= spopwire.CapFragmentation
 	}
+	loops := o.Loops
+	if loops == 0 {
+		loops = 2
+	}
 	cfg := server.Config{
 		Network:      "tcp4",
 		Address:      addr,
 		Engine:       engine,
-		Loops:        2,
+		Loops:        loops,
+		Workers:      o.Workers,
 		Capabilities: caps,
 		OnError: func(err error) {
 			a.mu.Lock()

@@ -56,14 +56,25 @@ func NewAgent() spoa.Agent {
 	}
 }
 
-// NewHandler returns the agent's server.Handler with a lookup taking delay.
+// NewHandler returns the agent's server.Handler with a simulated lookup
+// taking delay.
 func NewHandler(delay time.Duration) server.Handler {
-	return NewDispatcher(handler{delay: delay})
+	return NewLookupHandler(func(ip netip.Addr) int64 {
+		time.Sleep(delay) // the "lookup": a blocking call, fine on a worker
+		return Score(ip)
+	})
+}
+
+// NewLookupHandler returns the agent's server.Handler with lookup in place of
+// the simulated one: a blocking call (a database, a remote API) that runs on
+// the worker pool and returns the score to set.
+func NewLookupHandler(lookup func(ip netip.Addr) int64) server.Handler {
+	return NewDispatcher(handler{lookup: lookup})
 }
 
 // handler implements Handler.
 type handler struct {
-	delay time.Duration
+	lookup func(ip netip.Addr) int64
 }
 
 // special is the address the .NET sample scores 20.
@@ -87,10 +98,9 @@ func (h handler) MyMessageName(req *server.Request, msg MyMessageName, acts Acti
 	if !ok {
 		return nil
 	}
-	delay := h.delay
+	lookup := h.lookup
 	return req.Offload(func(a *server.Actions) error {
-		time.Sleep(delay) // the "lookup": a blocking call, fine on a worker
-		ActionsOf(a).SetSessIPScore(spopwire.Int64Value(Score(ip)))
+		ActionsOf(a).SetSessIPScore(spopwire.Int64Value(lookup(ip)))
 		return nil
 	})
 }

@@ -3,6 +3,7 @@ package ipscore
 import (
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,32 +73,48 @@ func (b both) HandleNotify(req *server.Request, acts *server.Actions) error {
 	return b.fast.HandleNotify(req, acts)
 }
 
-// TestSlowLookupsDoNotBlockTheLoop runs 50 one-second lookups and, meanwhile,
-// iprep requests on the same single event loop: the latter must keep
-// answering at once.
+// TestSlowLookupsDoNotBlockTheLoop holds 50 lookups on the worker pool
+// (they block until the test lets them go) and, meanwhile, sends iprep
+// requests on the same single event loop: every one of them must be answered
+// while all 50 lookups are still held. That the 50 are held at once also
+// proves they run in parallel. Latencies are logged, not asserted.
 func TestSlowLookupsDoNotBlockTheLoop(t *testing.T) {
-	const slow, delay, fast = 50, time.Second, 500
-	h := both{slow: NewHandler(delay), fast: iprep.NewHandler(1)}
+	const slow, fast = 50, 500
+	var entered sync.WaitGroup
+	entered.Add(slow)
+	release := make(chan struct{})
+	lookup := func(ip netip.Addr) int64 {
+		entered.Done()
+		<-release
+		return Score(ip)
+	}
+	h := both{slow: NewLookupHandler(lookup), fast: iprep.NewHandler(1)}
 	_, addr := exampletest.Start(t, h, server.Config{Loops: 1, Workers: 256})
 
 	special := spoptest.Msg("my-message-name", spoptest.Arg("ip", spopwire.AddrValue(netip.MustParseAddr("192.168.50.1"))))
 	conns := make([]*exampletest.Conn, slow)
-	start := time.Now()
 	for i := range conns {
 		conns[i] = exampletest.Dial(t, addr)
 		if _, err := conns[i].Send(special); err != nil {
 			t.Fatal(err)
 		}
 	}
+	held := make(chan struct{})
+	go func() { entered.Wait(); close(held) }()
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the %d lookups are not all running after 10s: they do not run in parallel", slow)
+	}
 
 	c := exampletest.Dial(t, addr)
 	ip := spoptest.Msg("check-client-ip", spoptest.Arg("ip", spopwire.AddrValue(netip.MustParseAddr("192.0.2.7"))))
-	var lat []time.Duration
-	for i := 0; i < fast && time.Since(start) < delay*8/10; i++ {
+	lat := make([]time.Duration, 0, fast)
+	for range fast {
 		t0 := time.Now()
 		acts, err := c.Notify(5*time.Second, ip)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("iprep while %d lookups are held: %v", slow, err)
 		}
 		lat = append(lat, time.Since(t0))
 		if _, ok := exampletest.Find(acts, "ip_score"); !ok {
@@ -105,12 +122,9 @@ func TestSlowLookupsDoNotBlockTheLoop(t *testing.T) {
 		}
 	}
 	slices.Sort(lat)
-	p50, p99, worst := lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
-	t.Logf("iprep under %d in-flight %v lookups: %d requests, p50 %v, p99 %v, max %v", slow, delay, len(lat), p50, p99, worst)
-	if p99 > 50*time.Millisecond {
-		t.Errorf("iprep p99 latency %v while lookups run; want the loop free (< 50ms)", p99)
-	}
+	t.Logf("iprep under %d held lookups: %d requests, p50 %v, p99 %v, max %v", slow, fast, lat[fast/2], lat[fast*99/100], lat[fast-1])
 
+	close(release)
 	for i, conn := range conns {
 		_, acts, err := conn.Ack(5 * time.Second)
 		if err != nil {
@@ -119,8 +133,5 @@ func TestSlowLookupsDoNotBlockTheLoop(t *testing.T) {
 		if got, ok := exampletest.Find(acts, "ip_score"); !ok || got.Int64() != 20 {
 			t.Fatalf("slow lookup %d: ip_score = %v, %v; want 20", i, got, ok)
 		}
-	}
-	if took := time.Since(start); took < delay || took > 3*delay {
-		t.Errorf("%d concurrent lookups of %v took %v; want them in parallel", slow, delay, took)
 	}
 }

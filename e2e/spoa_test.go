@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The example agents run as operators run them: the spoa binary built from
+// ./cmd/spoa, with the example's own spoe.conf and haproxy.cfg (what `spoa
+// config AGENT` prints) in front of it. Only the addresses in haproxy.cfg
+// are rewritten (see shippedHAProxy).
+
+// spoaDir holds the spoa binary built for this test run; TestMain removes it.
+var spoaDir string
+
+// buildSpoa builds ./cmd/spoa once per test binary.
+var buildSpoa = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "e2e-spoa")
+	if err != nil {
+		return "", err
+	}
+	spoaDir = dir
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "spoa")
+	out, err := exec.Command(goBin, "build", "-o", bin, "github.com/spopkit/spopkit/cmd/spoa").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/spoa: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// spoaProcess is a running `spoa AGENT` process.
+type spoaProcess struct {
+	t      testing.TB
+	cmd    *exec.Cmd
+	Addr   string // host:port it listens on
+	stderr syncWriter
+	exited chan struct{}
+	err    error
+}
+
+// startSpoa runs `spoa --log-format json -a 127.0.0.1 -p 0 args...` and
+// waits for its "agent ready" log line, which names the port it got. The
+// process is stopped gracefully (SIGTERM) in t.Cleanup, and must exit 0.
+func startSpoa(t testing.TB, args ...string) *spoaProcess {
+	t.Helper()
+	bin, err := buildSpoa()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &spoaProcess{t: t, exited: make(chan struct{})}
+	all := append([]string{"--log-format", "json", "-a", "127.0.0.1", "-p", "0"}, args...)
+	p.cmd = exec.Command(bin, all...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.stderr.Write([]byte(line + "\n"))
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "agent ready" {
+				select {
+				case ready <- strings.TrimPrefix(rec.Addr, "tcp:"):
+				default:
+				}
+			}
+		}
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Errorf("spoa %s: %v", strings.Join(args, " "), err)
+		}
+		if t.Failed() || os.Getenv("E2E_KEEP_LOGS") == "1" {
+			t.Logf("spoa %s log:\n%s", strings.Join(args, " "), tail(p.Log(), 32<<10))
+		}
+	})
+	select {
+	case p.Addr = <-ready:
+	case <-p.exited:
+		t.Fatalf("spoa %s exited at startup (%v):\n%s", strings.Join(args, " "), p.err, p.Log())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("spoa %s not ready after 10s:\n%s", strings.Join(args, " "), p.Log())
+	}
+	return p
+}
+
+// Log is what the agent logged so far.
+func (p *spoaProcess) Log() string {
+	p.stderr.mu.Lock()
+	defer p.stderr.mu.Unlock()
+	return p.stderr.b.String()
+}
+
+// Signal sends sig to the agent.
+func (p *spoaProcess) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Stop sends SIGTERM and waits up to 15 s for a clean exit (status 0).
+func (p *spoaProcess) Stop() error {
+	select {
+	case <-p.exited:
+		return p.err
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return fmt.Errorf("did not exit within 15s of SIGTERM")
+	}
+}
+
+// shippedHAProxy starts HAProxy v on an example's haproxy.cfg, with files
+// (spoe.conf...) beside it. The config is used as shipped but for three
+// rewrites, each of which must apply: the frontend binds a free port on
+// 127.0.0.1 and [::1] instead of 127.0.0.1:8080, every agent server line
+// points at agents[name] instead of 127.0.0.1:12345, and global opens the
+// stats socket the harness uses.
+func shippedHAProxy(t testing.TB, v *haproxyVersion, cfg string, files map[string]string, agents map[string]string) *HAProxy {
+	t.Helper()
+	return launchHAProxy(t, v, false, func(port int, dir, socket string) map[string]string {
+		binds := fmt.Sprintf("bind 127.0.0.1:%d\n%s", port, ipv6Bind(port))
+		c := mustReplace(t, cfg, "    bind 127.0.0.1:8080\n", "    "+binds)
+		for server, addr := range agents {
+			c = mustReplace(t, c, "server "+server+" 127.0.0.1:12345", "server "+server+" "+addr)
+		}
+		if strings.Contains(c, "127.0.0.1:12345") {
+			t.Fatalf("haproxy.cfg has an agent server the test did not point anywhere:\n%s", c)
+		}
+		c = mustReplace(t, "\n"+c, "\nglobal\n", "\nglobal\n    stats socket "+socket+" mode 600 level admin\n")
+		out := map[string]string{"haproxy.cfg": c}
+		maps.Copy(out, files)
+		return out
+	})
+}
+
+// mustReplace replaces every old in s with new, and fails the test when
+// there is none: the shipped config changed and the test must follow.
+func mustReplace(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("config has no %q:\n%s", old, s)
+	}
+	return strings.ReplaceAll(s, old, new)
+}
+
+// reply is an HTTP response with its body.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   string
+	Local  string // the client's address (host:port) for the request
+}
+
+// fetch sends one request with client c (from newClient or clientFrom) and
+// returns the response; a transport error fails the test.
+func fetch(t testing.TB, c *http.Client, method, url string, hdr http.Header, body string) reply {
+	t.Helper()
+	r, err := fetchErr(c, method, url, hdr, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// fetchErr is fetch for goroutines other than the test's: it returns the
+// error.
+func fetchErr(c *http.Client, method, url string, hdr http.Header, body string) (reply, error) {
+	var r reply
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return r, err
+	}
+	maps.Copy(req.Header, hdr)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { r.Local = info.Conn.LocalAddr().String() },
+	}))
+	res, err := c.Do(req)
+	if err != nil {
+		return r, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return r, fmt.Errorf("%s %s: body: %w", method, url, err)
+	}
+	r.Status, r.Header, r.Body = res.StatusCode, res.Header, string(b)
+	return r, nil
+}
+
+// clientFrom is newClient with every connection made from the local address
+// ip (any 127.0.0.0/8 address is loopback on Linux), without keep-alive.
+func clientFrom(t testing.TB, ip string) *http.Client {
+	t.Helper()
+	d := &net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr := &http.Transport{Proxy: nil, DialContext: d.DialContext, DisableKeepAlives: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
