@@ -28,6 +28,9 @@ import (
 // goroutines=<n> conns=<n> notifies=<n> errors=<n>". SIGTERM shuts it down
 // gracefully (server.Shutdown, 10 s) and it prints "STOPPED <error>".
 //
+// E2E_CHILD_PASSIVE_DRAIN=1 sets server.Config.PassiveDrain;
+// E2E_CHILD_LOCKSTEP=1 offers no capability (no pipelining).
+//
 // The handler sets sess.<prefix>.ip_score = E2E_CHILD_SCORE and
 // txn.<prefix>.agent_pid = its PID.
 
@@ -42,7 +45,11 @@ func runChildAgent() int {
 		return nil
 	})
 	passive := os.Getenv("E2E_CHILD_PASSIVE_DRAIN") != ""
-	srv, err := server.New(server.Config{Network: "tcp4", Address: addr, Engine: engine, Loops: 2, PassiveDrain: passive}, h)
+	var caps spopwire.Capabilities // the default: pipelining
+	if os.Getenv("E2E_CHILD_LOCKSTEP") != "" {
+		caps = server.CapabilitiesNone
+	}
+	srv, err := server.New(server.Config{Network: "tcp4", Address: addr, Engine: engine, Loops: 2, PassiveDrain: passive, Capabilities: caps}, h)
 	if err != nil {
 		fmt.Println("FAILED", err)
 		return 1

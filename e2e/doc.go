@@ -29,12 +29,18 @@
 //	load_test.go       keep-alive load with no SPOE error and HAProxy's
 //	                   processing-time percentiles; reload (-W, SIGUSR2)
 //	                   under load
-//	lifecycle_test.go  agent processes: graceful SO_REUSEPORT restart,
-//	                   SIGKILL and restart, soak (RSS, fds, goroutines)
+//	lifecycle_test.go  agent processes: graceful SO_REUSEPORT restart (one
+//	                   lossless recipe per version, README), SIGKILL and
+//	                   restart, soak (RSS, fds, goroutines)
 //	chaos_test.go      mutated SPOP streams against the agent during traffic
+//	examples_test.go   every example agent as `spoa` runs it, on its shipped
+//	                   spoe.conf and haproxy.cfg: iprep, ipscore, echo,
+//	                   blocklist (IPv4, CIDR, ::1, SIGHUP), mirror; iprep
+//	                   beside held ipscore lookups in one agent process
 //
 // Agent processes for the lifecycle tests are this test binary re-executed
-// (see TestMain and childagent_test.go).
+// (see TestMain and childagent_test.go); the example agents run the spoa
+// binary, built once per test run (spoa_test.go).
 //
 // Every process listens on loopback only (127.0.0.1 and [::1]) on free ports,
 // and every test stops what it started (SIGTERM, then SIGKILL of its process

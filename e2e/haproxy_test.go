@@ -175,6 +175,8 @@ type Setup struct {
 	ServerOptions string
 	// ProcessingTimeout is the SPOE `timeout processing` (default 2s).
 	ProcessingTimeout time.Duration
+	// IdleTimeout is the SPOE `timeout idle` (default 30s).
+	IdleTimeout time.Duration
 	// LogLevel of HAProxy's log to stderr: "info" logs every request and
 	// every SPOE event, "warning" (for load tests) only errors. Default info.
 	LogLevel string
@@ -210,6 +212,9 @@ func (s *Setup) defaults() {
 	}
 	if s.ProcessingTimeout == 0 {
 		s.ProcessingTimeout = 2 * time.Second
+	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = 30 * time.Second
 	}
 	if s.LogLevel == "" {
 		s.LogLevel = "info"
@@ -287,7 +292,7 @@ func (s Setup) configs(v *haproxyVersion, port int, dir, socket string) (cfg, sp
 	p("    option set-on-error error")
 	p("    option set-process-time ptime")
 	p("    timeout hello 2s")
-	p("    timeout idle 30s")
+	p("    timeout idle %dms", s.IdleTimeout.Milliseconds())
 	p("    timeout processing %dms", s.ProcessingTimeout.Milliseconds())
 	for _, l := range s.AgentLines {
 		p("    %s", l)

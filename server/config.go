@@ -118,14 +118,18 @@ type Config struct {
 	// Backlog is the listen backlog of the epoll engine; 0 means the kernel's
 	// maximum (net.core.somaxconn). The std engine uses package net's.
 	Backlog int
-	// PassiveDrain makes Shutdown wait for HAProxy to close each connection
-	// instead of saying AGENT-DISCONNECT at the connection's first quiet point;
-	// connections still open at Shutdown's deadline are closed. Use it with
-	// HAProxy 3.x and `max-reuse N` on the agent's server line: HAProxy then
-	// retires every pooled connection itself between two streams, so a
-	// restart loses nothing. (3.x fails every stream it started on a
-	// connection before it reads the agent's DISCONNECT; 2.x does not pool and
-	// needs the default.)
+	// PassiveDrain makes Shutdown say AGENT-DISCONNECT only where it cannot
+	// race with a NOTIFY on the wire, and otherwise wait for HAProxy to close
+	// the connection; connections still open at Shutdown's deadline are
+	// closed. The race-free goodbye is the one written with the ACK of the
+	// NOTIFY HAProxy waits for on a connection without pipelining or async
+	// (Capabilities: CapabilitiesNone). The recipes for restarts that lose
+	// nothing: HAProxy 3.x, `max-reuse N` on the agent's server line (HAProxy
+	// retires each pooled connection itself between two streams); HAProxy
+	// 2.x, CapabilitiesNone and a short spoe-agent `timeout idle` (HAProxy
+	// closes the connections that get no NOTIFY). 2.x and 3.x fail the
+	// NOTIFYs they had on the wire to a connection when they read the agent's
+	// DISCONNECT, which the default drain can only make rare.
 	PassiveDrain bool
 
 	// ErrorVar is the variable set with an ErrorCode* value when a NOTIFY

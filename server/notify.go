@@ -159,6 +159,7 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	s.t.add(cAcks, 1)
 	s.t.add(cFramesOut, 1)
 	s.out = out
+	s.answered = true
 }
 
 // callHandler runs HandleNotify and turns its error or panic into an error

@@ -43,6 +43,7 @@ type Session struct {
 	info      connInfo
 	inflight  int  // offloaded NOTIFYs not answered yet
 	heard     bool // while draining: input arrived since the last DrainTick
+	answered  bool // the current Receive appended an ACK
 	frags     []fragment
 
 	// Per-NOTIFY state, reused: Request and Actions are handed to the handler
@@ -153,6 +154,7 @@ func (s *Session) Idle() bool { return s.inflight == 0 && len(s.frags) == 0 }
 // The handler runs inside Receive; everything it sees is a view into in.
 func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	s.out = out
+	s.answered = false
 	off, limit := 0, len(out)+maxOutPerReceive
 	var f spopwire.Frame
 	for off < len(in) && s.WantRead() && len(s.out) < limit {
@@ -174,7 +176,7 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	if off > 0 {
 		s.heard = true
 	}
-	if s.state == stateDraining && off == len(in) && s.inflight == 0 && !s.set.PassiveDrain {
+	if s.state == stateDraining && off == len(in) && s.inflight == 0 && (!s.set.PassiveDrain || s.answered && s.lockstep()) {
 		// A quiet point: everything HAProxy sent so far is answered. Saying
 		// goodbye now loses nothing that reached us; see Shutdown.
 		s.sayGoodbye()
@@ -232,6 +234,15 @@ func (s *Session) haproxyDisconnect(f *spopwire.Frame) {
 	s.disconnect(spopwire.StatusNormal, "")
 }
 
+// lockstep reports whether HAProxy waits for each ACK before it sends the
+// next NOTIFY on this connection: neither pipelining nor async was
+// negotiated. An AGENT-DISCONNECT written right after the ACK of the NOTIFY
+// it waits for then cannot cross a NOTIFY on the wire: HAProxy reads the ACK
+// and the DISCONNECT before it can send again.
+func (s *Session) lockstep() bool {
+	return !s.caps.Has(spopwire.CapPipelining) && !s.caps.Has(spopwire.CapAsync)
+}
+
 // sayGoodbye appends AGENT-DISCONNECT status 0 for a draining session, which
 // goes on answering NOTIFYs that were already on their way (see Shutdown).
 func (s *Session) sayGoodbye() {
@@ -271,8 +282,11 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // the connection closes; haproxy-behaviour.md §5). After the goodbye the
 // session still answers what arrives (HAProxy 3.x keeps the streams it had
 // already started on the connection) and closes after a DrainTick with no
-// input. With Config.PassiveDrain the session never says goodbye itself: it
-// serves until HAProxy closes the connection. A session that never completed its handshake says goodbye at once.
+// input. With Config.PassiveDrain the session says goodbye only where it
+// cannot race: right after the ACK HAProxy waits for on a lockstep
+// connection (no pipelining, no async); otherwise it serves until HAProxy
+// closes the connection. A session that never completed its handshake says
+// goodbye at once.
 // Fragments being reassembled when Shutdown is called are dropped.
 func (s *Session) Shutdown(out []byte) []byte {
 	s.out = out
@@ -367,7 +381,7 @@ func (s *Session) deliver(j *job, out []byte) []byte {
 		s.t.add(cAcks, 1)
 		s.t.add(cFramesOut, 1)
 		s.srv.pool.putJob(j)
-		if s.state == stateDraining && s.inflight == 0 && !s.set.PassiveDrain {
+		if s.state == stateDraining && s.inflight == 0 && (!s.set.PassiveDrain || s.lockstep()) {
 			s.out = out
 			s.sayGoodbye()
 			out, s.out = s.out, nil

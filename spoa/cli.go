@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +32,13 @@ type Globals struct {
 	Loops           int              `short:"n" default:"0" env:"SPOA_LOOPS" placeholder:"N" help:"Event loops; 0 means one per physical core."`
 	Engine          string           `default:"${default_engine}" enum:"epoll,std" env:"SPOA_ENGINE" help:"Network engine: epoll (Linux) or std (portable, a goroutine per connection) (default: ${default})."`
 	MaxFrameSize    uint32           `short:"m" default:"16380" env:"SPOA_MAX_FRAME_SIZE" placeholder:"BYTES" help:"Largest frame accepted and sent; HAProxy's is tune.bufsize - 4 (default: ${default})."`
-	Capability      []string         `short:"c" enum:"pipelining,async,fragmentation" env:"SPOA_CAPABILITY" placeholder:"NAME" help:"Capability to offer, repeatable: pipelining, async, fragmentation (default: pipelining)."`
+	Capability      []string         `short:"c" enum:"pipelining,async,fragmentation,none" env:"SPOA_CAPABILITY" placeholder:"NAME" help:"Capability to offer, repeatable: pipelining, async, fragmentation, or none (HAProxy then waits for each ACK before the next NOTIFY) (default: pipelining)."`
 	Backlog         int              `short:"b" default:"0" env:"SPOA_BACKLOG" placeholder:"N" help:"Listen backlog; 0 means the kernel's maximum."`
 	Workers         int              `default:"0" env:"SPOA_WORKERS" placeholder:"N" help:"Goroutines running offloaded (blocking) work; 0 means 64."`
 	Runtime         Duration         `short:"r" default:"0" env:"SPOA_RUNTIME" placeholder:"TIME" help:"Stop after this long; 0 means never."`
 	ProcessingDelay Duration         `short:"t" default:"0" env:"SPOA_PROCESSING_DELAY" placeholder:"TIME" help:"Delay every ACK by this long, off the event loop, to simulate a slow agent."`
 	ShutdownTimeout Duration         `default:"10s" env:"SPOA_SHUTDOWN_TIMEOUT" placeholder:"TIME" help:"How long SIGTERM/SIGINT wait for in-flight work before closing connections (default: ${default})."`
-	PassiveDrain    bool             `name:"passive-drain" env:"SPOA_PASSIVE_DRAIN" help:"On SIGTERM/SIGINT, let HAProxy close each connection instead of saying AGENT-DISCONNECT (HAProxy 3.x with max-reuse on the agent's server line: restarts lose nothing)."`
+	PassiveDrain    bool             `name:"passive-drain" env:"SPOA_PASSIVE_DRAIN" help:"On SIGTERM/SIGINT, say AGENT-DISCONNECT only with the ACK HAProxy waits for on a connection without pipelining, and otherwise let HAProxy close the connection, so that restarts lose nothing: HAProxy 3.x with max-reuse on the agent's server line; HAProxy 2.x with --capability none and a short spoe-agent timeout idle."`
 	Debug           bool             `short:"d" env:"SPOA_DEBUG" help:"Log at debug level, including every NOTIFY."`
 	Pidfile         string           `short:"F" type:"path" env:"SPOA_PIDFILE" placeholder:"FILE" help:"Write the process id to this file (removed at exit)."`
 	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
@@ -61,6 +62,9 @@ func (g *Globals) Validate() error {
 	}
 	if g.Engine == server.EngineEpoll && runtime.GOOS != "linux" {
 		return fmt.Errorf("--engine epoll needs Linux; use --engine std")
+	}
+	if slices.Contains(g.Capability, "none") && len(g.Capability) > 1 {
+		return fmt.Errorf("--capability none cannot be combined with other capabilities")
 	}
 	if g.Pprof && g.MetricsAddr == "" {
 		return fmt.Errorf("--pprof needs --metrics-addr")

@@ -107,6 +107,11 @@ func TestParse(t *testing.T) {
 					t.Errorf("capabilities %v", g.capabilities())
 				}
 			}, "alpha"},
+		{"no capability", []string{"-c", "none", "--passive-drain", "alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
+			if c := g.serverConfig(); c.Capabilities != server.CapabilitiesNone || !c.PassiveDrain {
+				t.Errorf("capabilities %v, passive drain %v; want none, true", c.Capabilities, c.PassiveDrain)
+			}
+		}, "alpha"},
 		{"unix socket", []string{"--unix", "/run/spoa.sock", "beta"}, nil, func(t *testing.T, g Globals, f testFlags) {
 			if c := g.serverConfig(); c.Address != "" || c.UnixPath != "/run/spoa.sock" {
 				t.Errorf("config %+v", c)
@@ -148,6 +153,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"-l", "x:file", "alpha"}, "invalid log file mode"},
 		{[]string{"--engine", "kqueue", "alpha"}, "must be one of"},
 		{[]string{"--pprof", "alpha"}, "--pprof needs --metrics-addr"},
+		{[]string{"-c", "none", "-c", "async", "alpha"}, "cannot be combined"},
 		{[]string{"alpha", "--bogus"}, "unknown flag --bogus"},
 	}
 	for _, tt := range tests {
