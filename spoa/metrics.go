@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spopwire"
@@ -119,7 +120,9 @@ func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters)
 	var cum uint64
 	for i := 0; i < len(h.Buckets)-1; i++ {
 		cum += h.Buckets[i]
-		le := strconv.FormatFloat(h.UpperBound(i).Seconds(), 'g', -1, 64)
+		// Bucket i holds whole nanoseconds below UpperBound(i); Prometheus's
+		// le is inclusive, so it is one nanosecond less.
+		le := strconv.FormatFloat((h.UpperBound(i) - time.Nanosecond).Seconds(), 'g', -1, 64)
 		fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"%s\"} %d\n", agentLabel, le, cum)
 	}
 	fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", agentLabel, h.Count)

@@ -167,6 +167,7 @@ func TestRunServesReloadsAndDrains(t *testing.T) {
 		`spoa_handler_errors_total{agent="test",code="1",reason="handler"} 1`,
 		`spoa_disconnects_total{agent="test",status="0",reason="normal"} 0`,
 		"# TYPE spoa_handler_duration_seconds histogram",
+		`spoa_handler_duration_seconds_bucket{agent="test",le="1.023e-06"} `, // [512ns, 1024ns): le is inclusive
 		`spoa_handler_duration_seconds_bucket{agent="test",le="+Inf"} `,
 		`spoa_handler_duration_seconds_count{agent="test"} `,
 		`spoa_reloads_total{agent="test",result="ok"} 1`,

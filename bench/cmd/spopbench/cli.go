@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // CLI is spopbench's command tree; each command lives in its own file.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command spopbench benchmarks spopkit agents against the physical limit of the
 // machine: `spopbench report` runs everything and rewrites BENCHMARKS.md.
 package main
