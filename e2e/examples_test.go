@@ -64,6 +64,7 @@ func testIPRep(t *testing.T, v *haproxyVersion) {
 			}
 		}
 	}
+	t.Logf("HAProxy %s, spoa iprep: %d requests over IPv%v, each with the seeded score in X-IP-Score and the body", v.Name, 3*len(families()), families())
 }
 
 // testIPScoreAgent: `spoa ipscore --delay 10ms`; every client but
@@ -78,6 +79,7 @@ func testIPScoreAgent(t *testing.T, v *haproxyVersion) {
 			t.Errorf("IPv%s: status %d, X-IP-Score %q, body %q; want 200, 10, ip_score=10", fam, r.Status, r.Header.Get("X-IP-Score"), r.Body)
 		}
 	}
+	t.Logf("HAProxy %s, spoa ipscore: %d requests over IPv%v scored 10 after the offloaded lookup", v.Name, len(families()), families())
 }
 
 // testEcho: `spoa echo` sends every argument back as a variable; the
@@ -99,6 +101,7 @@ func testEcho(t *testing.T, v *haproxyVersion) {
 			}
 		}
 	}
+	t.Logf("HAProxy %s, spoa echo: %d requests over IPv%v, every argument back as a variable", v.Name, 2*len(families()), families())
 }
 
 // testBlocklist: `spoa blocklist --file F --poll 0`, F listing 127.0.0.2,
@@ -153,6 +156,7 @@ func testBlocklist(t *testing.T, v *haproxyVersion) {
 	}
 	expect("127.0.0.1", 200)
 	expect("127.0.0.2", 403)
+	t.Logf("HAProxy %s, spoa blocklist: 403 for 127.0.0.2, 127.0.1.9 (CIDR), ::1 and, after SIGHUP, 127.0.0.3; 200 for 127.0.0.1", v.Name)
 }
 
 // seenRequest is a request as the mirror target received it.
@@ -213,6 +217,7 @@ func testMirror(t *testing.T, v *haproxyVersion) {
 				tt.method, tt.path, wantHost, len(tt.body), trace)
 		}
 	}
+	t.Logf("HAProxy %s, spoa mirror: %d requests replayed intact (method, URI, Host, headers, a %d-byte binary body)", v.Name, len(tests), len(body))
 }
 
 // byMessage routes each NOTIFY to the handler of its first message's name,

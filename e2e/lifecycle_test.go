@@ -310,7 +310,7 @@ func TestAgentSoak(t *testing.T) {
 			{"conns", func(int) int { return 8 }},
 		} {
 			e, l := maxOf(early, k.name), maxOf(late, k.name)
-			t.Logf("%s: first quarter max %d, last quarter max %d", k.name, e, l)
+			t.Logf("HAProxy %s soak, agent %s: first quarter max %d, last quarter max %d", v.Name, k.name, e, l)
 			if l > e+k.slack(e) {
 				t.Errorf("%s grew from %d to %d over the soak", k.name, e, l)
 			}
