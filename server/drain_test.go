@@ -119,3 +119,52 @@ func frameTypes(t *testing.T, out []byte) []spopwire.FrameType {
 	}
 	return types
 }
+
+// TestDrainCompletesFragments: a fragmented NOTIFY half received when
+// Shutdown is called is completed and answered, and the goodbye waits for
+// it: dropping it would fail its request.
+func TestDrainCompletesFragments(t *testing.T) {
+	for _, passive := range []bool{false, true} {
+		caps := spopwire.CapPipelining | spopwire.CapFragmentation
+		if passive {
+			caps = spopwire.CapFragmentation // lockstep: the passive drain's goodbye rides on the ACK
+		}
+		t.Run(map[bool]string{false: "default", true: "passive"}[passive], func(t *testing.T) {
+			h := server.HandlerFunc(func(req *server.Request, acts *server.Actions) error {
+				acts.SetVar(spopwire.ScopeTransaction, "whole", spopwire.Int64Value(int64(len(req.Payload))))
+				return nil
+			})
+			srv, err := server.New(server.Config{PassiveDrain: passive, Capabilities: caps}, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			sess := srv.NewSession(netip.AddrPort{}, func() {})
+			hello := spopwire.AppendHAProxyHello(nil, spopwire.HAProxyHello{
+				SupportedVersions: []byte("2.0"), MaxFrameSize: 16380, Capabilities: caps, EngineID: []byte("e"),
+			})
+			sess.Receive(hello, nil)
+			payload := spoptest.AppendMessages(nil, spoptest.Msg("big", spoptest.Arg("body", spopwire.BinaryValue(make([]byte, 300)))))
+			first, start := spopwire.StartFrame(nil, spopwire.FrameNotify, 0, 1, 1)
+			first = append(first, payload[:100]...)
+			spopwire.FinishFrame(first, start)
+			rest, start := spopwire.StartFrame(nil, spopwire.FrameUnset, spopwire.FlagFin, 1, 1)
+			rest = append(rest, payload[100:]...)
+			spopwire.FinishFrame(rest, start)
+
+			if _, out := sess.Receive(first, nil); len(out) != 0 {
+				t.Fatalf("first fragment answered with %v", frameTypes(t, out))
+			}
+			if out := sess.Shutdown(nil); len(out) != 0 {
+				t.Fatalf("Shutdown wrote %v; want nothing while a NOTIFY is half received", frameTypes(t, out))
+			}
+			if out := sess.DrainTick(nil); len(out) != 0 {
+				t.Fatalf("DrainTick wrote %v; want nothing while a NOTIFY is half received", frameTypes(t, out))
+			}
+			_, out := sess.Receive(rest, nil)
+			if got := frameTypes(t, out); !slices.Equal(got, []spopwire.FrameType{spopwire.FrameAck, spopwire.FrameAgentDisconnect}) {
+				t.Fatalf("last fragment answered with %v; want the ACK, then the goodbye", got)
+			}
+		})
+	}
+}

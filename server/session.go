@@ -176,7 +176,7 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	if off > 0 {
 		s.heard = true
 	}
-	if s.state == stateDraining && off == len(in) && s.inflight == 0 && (!s.set.PassiveDrain || s.answered && s.lockstep()) {
+	if s.state == stateDraining && off == len(in) && s.Idle() && (!s.set.PassiveDrain || s.answered && s.lockstep()) {
 		// A quiet point: everything HAProxy sent so far is answered. Saying
 		// goodbye now loses nothing that reached us; see Shutdown.
 		s.sayGoodbye()
@@ -275,7 +275,8 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // Shutdown starts a graceful close and returns out extended. The session
 // keeps reading and answering NOTIFYs, and says AGENT-DISCONNECT status 0 at
 // the first quiet point: after a Receive that answered everything it was
-// given with nothing offloaded in flight, or at a DrainTick that finds nothing
+// given with nothing offloaded in flight and no fragmented NOTIFY half
+// received (Idle), or at a DrainTick that finds the session idle and nothing
 // received since the previous one. Why not at once: under load HAProxy has
 // NOTIFYs on the wire towards us at any moment, and each one that arrives
 // after our DISCONNECT fails its request (256+status on 2.x, 257 on 3.x once
@@ -286,8 +287,8 @@ func (s *Session) fail(st spopwire.Status, reason string) {
 // cannot race: right after the ACK HAProxy waits for on a lockstep
 // connection (no pipelining, no async); otherwise it serves until HAProxy
 // closes the connection. A session that never completed its handshake says
-// goodbye at once.
-// Fragments being reassembled when Shutdown is called are dropped.
+// goodbye at once. A fragmented NOTIFY being received when Shutdown is called
+// is completed and answered like any other.
 func (s *Session) Shutdown(out []byte) []byte {
 	s.out = out
 	switch {
@@ -295,7 +296,6 @@ func (s *Session) Shutdown(out []byte) []byte {
 	case s.state == stateHello:
 		s.disconnect(spopwire.StatusNormal, "")
 	default:
-		s.dropFragments()
 		s.state = stateDraining
 		s.heard = false
 	}
@@ -312,7 +312,7 @@ func (s *Session) DrainTick(out []byte) []byte {
 		return out
 	}
 	s.out = out
-	if !s.heard && s.inflight == 0 && !s.set.PassiveDrain {
+	if !s.heard && s.Idle() && !s.set.PassiveDrain {
 		if s.state == stateDraining {
 			s.sayGoodbye()
 		} else {
@@ -381,7 +381,7 @@ func (s *Session) deliver(j *job, out []byte) []byte {
 		s.t.add(cAcks, 1)
 		s.t.add(cFramesOut, 1)
 		s.srv.pool.putJob(j)
-		if s.state == stateDraining && s.inflight == 0 && (!s.set.PassiveDrain || s.lockstep()) {
+		if s.state == stateDraining && s.Idle() && (!s.set.PassiveDrain || s.lockstep()) {
 			s.out = out
 			s.sayGoodbye()
 			out, s.out = s.out, nil
