@@ -123,7 +123,7 @@ func TestFragmentation(t *testing.T) {
 					before := calls.Load()
 					framesBefore := agent.(*serverAgent).Stats().FramesIn
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					r, err := do(ctx, c, http.MethodPost, hp.URL("4", "/upload"), body)
+					r, err := do(ctx, c, http.MethodPost, hp.URL("4", "/upload"), nil, body)
 					cancel()
 					if err != nil {
 						t.Fatalf("POST %d bytes: %v", size, err)
@@ -215,15 +215,7 @@ func TestHandlerPanic(t *testing.T) {
 					if panics {
 						path = "/panic"
 					}
-					req, _ := http.NewRequest(http.MethodGet, hp.URL("4", path), nil)
-					req.Header.Set("X-Id", strconv.Itoa(id))
-					start := time.Now()
-					res, err := c.Do(req)
-					if err != nil {
-						return Response{}, err
-					}
-					res.Body.Close()
-					return Response{Status: res.StatusCode, Header: res.Header, Elapsed: time.Since(start)}, nil
+					return do(context.Background(), c, http.MethodGet, hp.URL("4", path), http.Header{"X-Id": {strconv.Itoa(id)}}, nil)
 				}
 				check := func(id int, panics bool, r Response) {
 					score, aerr, serr := r.Header.Get("X-Score"), r.Header.Get("X-Agent-Error"), r.Header.Get("X-Spoe-Error")

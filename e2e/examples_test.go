@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -55,7 +56,7 @@ func testIPRep(t *testing.T, v *haproxyVersion) {
 	for _, fam := range families() {
 		c := newClient(t, 1, 10*time.Second)
 		for i := range 3 {
-			r := fetch(t, c, http.MethodGet, hp.URL(fam, "/"), nil, "")
+			r := fetch(t, c, http.MethodGet, hp.URL(fam, "/"), nil, nil)
 			host, _, _ := net.SplitHostPort(r.Local)
 			want := strconv.FormatInt(scorer.Score(netip.MustParseAddr(host)), 10)
 			if r.Status != 200 || r.Header.Get("X-IP-Score") != want || r.Body != "ip_score="+want+"\n" || r.Header.Get("X-SPOE-Error") != "" {
@@ -74,7 +75,7 @@ func testIPScoreAgent(t *testing.T, v *haproxyVersion) {
 	hp := shippedHAProxy(t, v, ipscore.HAProxyCfg, agentFiles(ipscore.SpoeConf), map[string]string{"agent1": agent.Addr})
 	c := newClient(t, 1, 10*time.Second)
 	for _, fam := range families() {
-		r := fetch(t, c, http.MethodGet, hp.URL(fam, "/"), nil, "")
+		r := fetch(t, c, http.MethodGet, hp.URL(fam, "/"), nil, nil)
 		if r.Status != 200 || r.Header.Get("X-IP-Score") != "10" || r.Body != "ip_score=10\n" {
 			t.Errorf("IPv%s: status %d, X-IP-Score %q, body %q; want 200, 10, ip_score=10", fam, r.Status, r.Header.Get("X-IP-Score"), r.Body)
 		}
@@ -92,7 +93,7 @@ func testEcho(t *testing.T, v *haproxyVersion) {
 	for _, fam := range families() {
 		c := newClient(t, 1, 10*time.Second)
 		for _, path := range []string{"/echo/a/b?x=1&y=two", "/x.html?q=%20sp"} {
-			r := fetch(t, c, http.MethodGet, hp.URL(fam, path), nil, "")
+			r := fetch(t, c, http.MethodGet, hp.URL(fam, path), nil, nil)
 			host, port, _ := net.SplitHostPort(r.Local)
 			p, q, _ := strings.Cut(path, "?")
 			want := fmt.Sprintf("method=GET path=%s ip=%s port=%s ssl=0 arg6=%s\n", p, host, port, q)
@@ -120,7 +121,7 @@ func testBlocklist(t *testing.T, v *haproxyVersion) {
 		if netip.MustParseAddr(from).Is6() {
 			url = hp.URL("6", "/")
 		}
-		r := fetch(t, clientFrom(t, from), http.MethodGet, url, nil, "")
+		r := fetch(t, clientFrom(t, from), http.MethodGet, url, nil, nil)
 		if r.Status != want || want == 200 && r.Body != "welcome\n" {
 			t.Errorf("from %s: status %d, body %q; want %d", from, r.Status, r.Body, want)
 		}
@@ -147,7 +148,7 @@ func testBlocklist(t *testing.T, v *haproxyVersion) {
 	}
 	c := clientFrom(t, "127.0.0.3")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if fetch(t, c, http.MethodGet, hp.URL("4", "/"), nil, "").Status == 403 {
+		if fetch(t, c, http.MethodGet, hp.URL("4", "/"), nil, nil).Status == 403 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -198,7 +199,7 @@ func testMirror(t *testing.T, v *haproxyVersion) {
 		if tt.body != "" {
 			hdr.Set("Content-Type", "application/octet-stream")
 		}
-		r := fetch(t, c, tt.method, hp.URL("4", tt.path), hdr, tt.body)
+		r := fetch(t, c, tt.method, hp.URL("4", tt.path), hdr, []byte(tt.body))
 		if r.Status != 200 || r.Body != "served\n" {
 			t.Fatalf("%s %s: status %d, body %q; want 200 served", tt.method, tt.path, r.Status, r.Body)
 		}
@@ -309,14 +310,14 @@ backend ipscore-agents
 
 	type result struct {
 		i   int
-		r   reply
+		r   Response
 		err error
 	}
 	results := make(chan result, slow)
 	slowClient := newClient(t, slow, 90*time.Second)
 	for i := range slow {
 		go func() {
-			r, err := fetchErr(slowClient, http.MethodGet, hp.URL("4", fmt.Sprintf("/slow/%d", i)), nil, "")
+			r, err := do(context.Background(), slowClient, http.MethodGet, hp.URL("4", fmt.Sprintf("/slow/%d", i)), nil, nil)
 			results <- result{i, r, err}
 		}()
 	}
@@ -333,7 +334,7 @@ backend ipscore-agents
 	lat := make([]time.Duration, 0, fast)
 	for i := range fast {
 		start := time.Now()
-		r := fetch(t, fastClient, http.MethodGet, hp.URL("4", "/fast"), nil, "")
+		r := fetch(t, fastClient, http.MethodGet, hp.URL("4", "/fast"), nil, nil)
 		lat = append(lat, time.Since(start))
 		if r.Status != 200 || r.Header.Get("X-IP-Score") != want || r.Header.Get("X-SPOE-Error") != "" || r.Header.Get("X-Slow-Score") != "" {
 			t.Fatalf("iprep request %d while %d lookups are held: status %d, X-IP-Score %q, X-SPOE-Error %q, X-Slow-Score %q; want 200, %s, none, none",

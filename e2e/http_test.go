@@ -1,15 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,38 +61,58 @@ func newClient(t testing.TB, conns int, timeout time.Duration) *http.Client {
 type Response struct {
 	Status  int
 	Header  http.Header
+	Body    string
+	Local   string // the client's address (host:port) for the request
 	Elapsed time.Duration
 }
 
-// do sends one request and drains the body (so the connection is reused).
-func do(ctx context.Context, c *http.Client, method, url string, body []byte) (Response, error) {
+// do sends one request (hdr and body may be nil) and reads the whole
+// response, so that the connection is reused.
+func do(ctx context.Context, c *http.Client, method, url string, hdr http.Header, body []byte) (Response, error) {
+	var r Response
 	var rd io.Reader
 	if body != nil {
-		rd = strings.NewReader(string(body))
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return Response{}, err
+		return r, err
 	}
+	maps.Copy(req.Header, hdr)
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { r.Local = info.Conn.LocalAddr().String() },
+	}))
 	start := time.Now()
 	res, err := c.Do(req)
 	if err != nil {
-		return Response{}, err
+		return r, fmt.Errorf("%s %s: %w", method, url, err)
 	}
-	_, err = io.Copy(io.Discard, res.Body)
+	b, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	return Response{Status: res.StatusCode, Header: res.Header, Elapsed: time.Since(start)}, err
+	r.Status, r.Header, r.Body, r.Elapsed = res.StatusCode, res.Header, string(b), time.Since(start)
+	if err != nil {
+		return r, fmt.Errorf("%s %s: body: %w", method, url, err)
+	}
+	return r, nil
 }
 
-// mustGet is do(GET) that fails the test on a transport error or a non-200.
-func mustGet(t testing.TB, c *http.Client, url string) Response {
+// fetch is do with a 10 s deadline that fails the test on a transport
+// error; the test checks the status itself.
+func fetch(t testing.TB, c *http.Client, method, url string, hdr http.Header, body []byte) Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r, err := do(ctx, c, http.MethodGet, url, nil)
+	r, err := do(ctx, c, method, url, hdr, body)
 	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		t.Fatal(err)
 	}
+	return r
+}
+
+// mustGet is fetch(GET) that also fails the test on a non-200.
+func mustGet(t testing.TB, c *http.Client, url string) Response {
+	t.Helper()
+	r := fetch(t, c, http.MethodGet, url, nil, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET %s: status %d", url, r.Status)
 	}
@@ -163,7 +185,7 @@ func runLoadObserved(t testing.TB, urls []string, workers int, d time.Duration, 
 				if n.Add(1) > maxRequests {
 					break
 				}
-				r, err := do(ctx, c, http.MethodGet, urls[i%len(urls)], nil)
+				r, err := do(ctx, c, http.MethodGet, urls[i%len(urls)], nil, nil)
 				if err != nil && ctx.Err() != nil {
 					break // the run ended during this request
 				}

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,54 +170,6 @@ func mustReplace(t testing.TB, s, old, new string) string {
 		t.Fatalf("config has no %q:\n%s", old, s)
 	}
 	return strings.ReplaceAll(s, old, new)
-}
-
-// reply is an HTTP response with its body.
-type reply struct {
-	Status int
-	Header http.Header
-	Body   string
-	Local  string // the client's address (host:port) for the request
-}
-
-// fetch sends one request with client c (from newClient or clientFrom) and
-// returns the response; a transport error fails the test.
-func fetch(t testing.TB, c *http.Client, method, url string, hdr http.Header, body string) reply {
-	t.Helper()
-	r, err := fetchErr(c, method, url, hdr, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// fetchErr is fetch for goroutines other than the test's: it returns the
-// error.
-func fetchErr(c *http.Client, method, url string, hdr http.Header, body string) (reply, error) {
-	var r reply
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return r, err
-	}
-	maps.Copy(req.Header, hdr)
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		GotConn: func(info httptrace.GotConnInfo) { r.Local = info.Conn.LocalAddr().String() },
-	}))
-	res, err := c.Do(req)
-	if err != nil {
-		return r, fmt.Errorf("%s %s: %w", method, url, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return r, fmt.Errorf("%s %s: body: %w", method, url, err)
-	}
-	r.Status, r.Header, r.Body = res.StatusCode, res.Header, string(b)
-	return r, nil
 }
 
 // clientFrom is newClient with every connection made from the local address

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/server/internal/spopclient"
 	"github.com/spopkit/spopkit/server/spoptest"
 	"github.com/spopkit/spopkit/spopwire"
 )
@@ -53,19 +54,8 @@ func TestDrainGoodbye(t *testing.T) {
 				acts.SetVar(spopwire.ScopeTransaction, "fast", spopwire.Int64Value(1))
 				return nil
 			})
-			srv, err := server.New(server.Config{PassiveDrain: tt.passive, Capabilities: spopwire.CapPipelining | spopwire.CapAsync}, h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
 			woken := make(chan struct{}, 1)
-			sess := srv.NewSession(netip.AddrPort{}, func() { woken <- struct{}{} })
-			hello := spopwire.AppendHAProxyHello(nil, spopwire.HAProxyHello{
-				SupportedVersions: []byte("2.0"), MaxFrameSize: 16380, Capabilities: tt.caps, EngineID: []byte("e"),
-			})
-			if _, out := sess.Receive(hello, nil); frameTypes(t, out)[0] != spopwire.FrameAgentHello {
-				t.Fatal("no AGENT-HELLO")
-			}
+			sess := drainingSession(t, server.Config{PassiveDrain: tt.passive, Capabilities: spopwire.CapPipelining | spopwire.CapAsync}, h, tt.caps, func() { woken <- struct{}{} })
 			if _, negotiated := sess.Negotiated(); negotiated != tt.caps {
 				t.Fatalf("negotiated %v; want %v", negotiated, tt.caps)
 			}
@@ -75,9 +65,7 @@ func TestDrainGoodbye(t *testing.T) {
 
 			var got []spopwire.FrameType
 			if tt.msg != "" {
-				b, start := spopwire.StartFrame(nil, spopwire.FrameNotify, spopwire.FlagFin, 1, 1)
-				b = spoptest.AppendMessages(b, spoptest.Msg(tt.msg))
-				spopwire.FinishFrame(b, start)
+				b := spopclient.Notify(1, 1, payload(spoptest.Msg(tt.msg)))
 				n, out := sess.Receive(b, nil)
 				if n != len(b) {
 					t.Fatalf("Receive consumed %d of %d bytes", n, len(b))
@@ -105,6 +93,24 @@ func TestDrainGoodbye(t *testing.T) {
 	}
 }
 
+// drainingSession returns a sans-IO session of a server with cfg and h,
+// after a HELLO offering caps. wake is NewSession's.
+func drainingSession(t *testing.T, cfg server.Config, h server.Handler, caps spopwire.Capabilities, wake func()) *server.Session {
+	t.Helper()
+	srv, err := server.New(cfg, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	sess := srv.NewSession(netip.AddrPort{}, wake)
+	hello := spopclient.HAProxy3Hello()
+	hello.Capabilities = caps
+	if _, out := sess.Receive(spopwire.AppendHAProxyHello(nil, hello), nil); frameTypes(t, out)[0] != spopwire.FrameAgentHello {
+		t.Fatal("no AGENT-HELLO")
+	}
+	return sess
+}
+
 // frameTypes splits out into frames and returns their types.
 func frameTypes(t *testing.T, out []byte) []spopwire.FrameType {
 	t.Helper()
@@ -124,33 +130,25 @@ func frameTypes(t *testing.T, out []byte) []spopwire.FrameType {
 // Shutdown is called is completed and answered, and the goodbye waits for
 // it: dropping it would fail its request.
 func TestDrainCompletesFragments(t *testing.T) {
-	for _, passive := range []bool{false, true} {
-		caps := spopwire.CapPipelining | spopwire.CapFragmentation
-		if passive {
-			caps = spopwire.CapFragmentation // lockstep: the passive drain's goodbye rides on the ACK
-		}
-		t.Run(map[bool]string{false: "default", true: "passive"}[passive], func(t *testing.T) {
+	tests := []struct {
+		name    string
+		passive bool
+		caps    spopwire.Capabilities
+	}{
+		{"default", false, spopwire.CapPipelining | spopwire.CapFragmentation},
+		// lockstep: the passive drain's goodbye rides on the ACK
+		{"passive", true, spopwire.CapFragmentation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			h := server.HandlerFunc(func(req *server.Request, acts *server.Actions) error {
 				acts.SetVar(spopwire.ScopeTransaction, "whole", spopwire.Int64Value(int64(len(req.Payload))))
 				return nil
 			})
-			srv, err := server.New(server.Config{PassiveDrain: passive, Capabilities: caps}, h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			sess := srv.NewSession(netip.AddrPort{}, func() {})
-			hello := spopwire.AppendHAProxyHello(nil, spopwire.HAProxyHello{
-				SupportedVersions: []byte("2.0"), MaxFrameSize: 16380, Capabilities: caps, EngineID: []byte("e"),
-			})
-			sess.Receive(hello, nil)
-			payload := spoptest.AppendMessages(nil, spoptest.Msg("big", spoptest.Arg("body", spopwire.BinaryValue(make([]byte, 300)))))
-			first, start := spopwire.StartFrame(nil, spopwire.FrameNotify, 0, 1, 1)
-			first = append(first, payload[:100]...)
-			spopwire.FinishFrame(first, start)
-			rest, start := spopwire.StartFrame(nil, spopwire.FrameUnset, spopwire.FlagFin, 1, 1)
-			rest = append(rest, payload[100:]...)
-			spopwire.FinishFrame(rest, start)
+			sess := drainingSession(t, server.Config{PassiveDrain: tt.passive, Capabilities: tt.caps}, h, tt.caps, func() {})
+			p := payload(spoptest.Msg("big", spoptest.Arg("body", spopwire.BinaryValue(make([]byte, 300)))))
+			first := spopclient.Frame(spopwire.FrameNotify, 0, 1, 1, p[:100])
+			rest := spopclient.Frame(spopwire.FrameUnset, spopwire.FlagFin, 1, 1, p[100:])
 
 			if _, out := sess.Receive(first, nil); len(out) != 0 {
 				t.Fatalf("first fragment answered with %v", frameTypes(t, out))

@@ -391,11 +391,7 @@ func (l *loop) sysRead(c *conn, b []byte) (int, bool) {
 // process runs the session over data and writes its output. data is either
 // the loop's rbuf (fromR) or c.in.
 func (l *loop) process(c *conn, data []byte, fromR bool) {
-	useW := len(c.out) == 0
-	out := c.out
-	if useW {
-		out = l.wbuf[:0]
-	}
+	out, useW := l.outBuf(c)
 	m, out := c.sess.Receive(data, out)
 	rest := data[m:]
 	if fromR {
@@ -417,6 +413,16 @@ func (l *loop) process(c *conn, data []byte, fromR bool) {
 		c.out = out
 		l.write(c, out, false)
 	}
+}
+
+// outBuf returns where to append c's next output: after its pending output,
+// or else in the loop's shared write buffer (fromW), which write copies out
+// of only if the socket cannot take it all.
+func (l *loop) outBuf(c *conn) (out []byte, fromW bool) {
+	if len(c.out) > 0 {
+		return c.out, false
+	}
+	return l.wbuf[:0], true
 }
 
 // write writes out in one call. out is the loop's wbuf (fromW) or c.out;
@@ -741,20 +747,12 @@ func (l *loop) timers() {
 }
 
 func (l *loop) drainTick(c *conn) {
-	useW := len(c.out) == 0
-	out := c.out
-	if useW {
-		out = l.wbuf[:0]
-	}
+	out, useW := l.outBuf(c)
 	l.write(c, c.sess.DrainTick(out), useW)
 }
 
 func (l *loop) timeout(c *conn) {
-	useW := len(c.out) == 0
-	out := c.out
-	if useW {
-		out = l.wbuf[:0]
-	}
+	out, useW := l.outBuf(c)
 	l.write(c, c.sess.Timeout(out), useW)
 }
 
@@ -771,11 +769,7 @@ func (l *loop) beginDrain() {
 	l.nextTick = l.now + l.tick
 	for i := len(l.all) - 1; i >= 0; i-- {
 		c := l.all[i]
-		useW := len(c.out) == 0
-		out := c.out
-		if useW {
-			out = l.wbuf[:0]
-		}
+		out, useW := l.outBuf(c)
 		l.write(c, c.sess.Shutdown(out), useW)
 	}
 }
