@@ -233,6 +233,7 @@ func (c *checker) haproxy(cfg *HAProxyConfig) {
 			c.add(ConfigError, flt.Pos, "filter", "'filter spoe' in '%s' uses %s of %s, which has no spoe-agent: HAProxy refuses it (\"No SPOE agent found\")", flt.Proxy, what, c.file.Name)
 		}
 	}
+	c.failOpen(cfg)
 	for _, r := range cfg.GroupRules {
 		if !engines[r.Engine] {
 			continue // an engine of another file, or not declared (HAProxy's job)

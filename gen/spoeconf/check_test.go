@@ -34,6 +34,7 @@ frontend fe
     bind :80
     filter spoe engine iprep config /etc/haproxy/spoe.conf
     http-request send-spoe-group iprep lookups
+    http-request deny if { var(txn.iprep.agent_error) -m found }
 
 backend agents
     mode tcp
@@ -113,6 +114,18 @@ func TestCheck(t *testing.T) {
 		{"filter on another file is ignored", goodConf, strings.Replace(goodCfg, "engine iprep config /etc/haproxy/spoe.conf", "engine nope config other.conf", 1), nil},
 		{"send-spoe-group with an unlisted group", goodConf, strings.Replace(goodCfg, "iprep lookups", "iprep nope", 1),
 			[]string{"haproxy.cfg:7:34 configuration error nope"}},
+
+		// Fail-open: no rule reads a variable that a handler error sets.
+		{"no rule reads the error variable", goodConf, strings.Replace(goodCfg, "var(txn.iprep.agent_error)", "var(txn.iprep.other)", 1),
+			[]string{"haproxy.cfg:6:5 warning filter"}},
+		{"only set-var writes the error variable", goodConf, strings.Replace(goodCfg, "deny if { var(txn.iprep.agent_error) -m found }", "set-var(txn.iprep.agent_error) int(0)", 1),
+			[]string{"haproxy.cfg:6:5 warning filter"}},
+		{"error variable read in another scope", goodConf, strings.Replace(goodCfg, "var(txn.iprep.agent_error)", "var(sess.iprep.agent_error)", 1),
+			[]string{"haproxy.cfg:6:5 warning filter"}},
+		{"set-on-error variable read", strings.Replace(goodConf, "    use-backend", "    option set-on-error error\n    use-backend", 1),
+			strings.Replace(goodCfg, "{ var(txn.iprep.agent_error) -m found }", "{ var(txn.iprep.error) -m int gt 0 }", 1), nil},
+		{"error variable read in a log format", goodConf, strings.Replace(goodCfg, "http-request deny if { var(txn.iprep.agent_error) -m found }", `http-request set-header X-Err "%[var(txn.iprep.agent_error,0)]"`, 1), nil},
+		{"error variable read by a named ACL", goodConf, strings.Replace(goodCfg, "http-request deny if { var(txn.iprep.agent_error) -m found }", "acl failed var(txn.iprep.agent_error) -m found\n    http-request deny if failed", 1), nil},
 	}
 	for _, tt := range tests {
 		// The file name must match the haproxy.cfg filter line.
@@ -192,6 +205,8 @@ frontend fe
     filter spoe engine e1 config "/etc/spoe.conf"
     filter spoe config other.conf
     tcp-request content send-spoe-group e1 g1 if TRUE
+    http-request set-var(txn.a.w) var(txn.a.r1),lower if { var(sess.a.r2) -m found } !{ unset-var(txn.a.w2) }
+    http-request set-header X "%[var(txn.a.r3,0)]" # var(txn.a.comment)
 backend b1 from base
 backend b2
     mode http
@@ -210,6 +225,13 @@ listen l1
 	}
 	if len(c.GroupRules) != 1 || c.GroupRules[0].Engine != "e1" || c.GroupRules[0].Group != "g1" {
 		t.Errorf("GroupRules = %+v", c.GroupRules)
+	}
+	var reads []string
+	for _, r := range c.VarReads {
+		reads = append(reads, fmt.Sprintf("%s@%d", r.Name, r.Pos.Line))
+	}
+	if got, want := strings.Join(reads, " "), "txn.a.r1@9 sess.a.r2@9 txn.a.r3@10"; got != want {
+		t.Errorf("VarReads = %s; want %s", got, want)
 	}
 	if c.Backend("b2") == nil || c.Backend("fe") != nil {
 		t.Errorf("Backend lookup wrong")

@@ -13,6 +13,7 @@ type HAProxyConfig struct {
 	Backends   []*Backend    // backend and listen sections
 	Filters    []*SPOEFilter // "filter spoe" lines
 	GroupRules []*GroupRule  // "... send-spoe-group ENGINE GROUP" rules
+	VarReads   []VarRead     // var(NAME) fetches, in file order
 }
 
 // Backend is a backend or listen section of a haproxy.cfg.
@@ -81,6 +82,7 @@ func ParseHAProxyConfig(filename string, src []byte) *HAProxyConfig {
 			continue
 		}
 		kw := words[0].Text
+		c.VarReads = append(c.VarReads, varReads(words)...)
 		switch kw {
 		case "global", "defaults", "frontend", "backend", "listen", "peers", "resolvers",
 			"userlist", "program", "http-errors", "ring", "mailers", "cache", "log-forward",
