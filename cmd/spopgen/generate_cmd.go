@@ -7,9 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spopkit/spopkit/gen"
+	"github.com/spopkit/spopkit/gen/spoeconf"
 )
 
 // GenerateCmd writes the Go code of a spoe.conf: one file with a typed struct
@@ -28,8 +28,10 @@ type GenerateCmd struct {
 	NoStubs    bool     `name:"no-stubs" help:"Do not write handler.go and cmd/<package>/main.go."`
 }
 
-// request turns the flags into a generator request; paths are relative to dir.
-func (c *GenerateCmd) request(dir string) (gen.Request, error) {
+// request turns the flags into a generator request; paths are relative to
+// dir. The request's Parse runs check's diagnostics (see vet), printing them
+// to diag.
+func (c *GenerateCmd) request(dir string, diag io.Writer) (gen.Request, error) {
 	types, err := parseTypes(c.Type)
 	if err != nil {
 		return gen.Request{}, err
@@ -40,22 +42,50 @@ func (c *GenerateCmd) request(dir string) (gen.Request, error) {
 		}
 		return filepath.Join(dir, p)
 	}
-	parse := c.ParseFlags
+	haproxyCfg := rel(c.HAProxyCfg)
 	return gen.Request{
 		Conf:       rel(c.File),
 		OutDir:     rel(c.Output),
 		Package:    c.Package,
 		Scopes:     c.Scope,
 		Types:      types,
-		HAProxyCfg: rel(c.HAProxyCfg),
+		HAProxyCfg: haproxyCfg,
 		Stubs:      !c.NoStubs,
-		Parse:      parse.parseStrict,
+		Parse: func(name string, src []byte) (*spoeconf.File, error) {
+			return c.vet(name, src, haproxyCfg, types, diag)
+		},
 	}, nil
+}
+
+// vet parses the spoe.conf for code generation and runs the checks of
+// "spopgen check" on it (with the haproxy.cfg when given): every
+// diagnostic is printed to out, and an error, which HAProxy would refuse
+// the configuration for, refuses the file, so nothing is written. It also
+// refuses --type overrides that name no argument or contradict a known type.
+func (c *GenerateCmd) vet(name string, src []byte, haproxyCfg string, types map[string]gen.Kind, out io.Writer) (*spoeconf.File, error) {
+	f := c.parseSource(name, src)
+	var cfg *spoeconf.HAProxyConfig
+	if haproxyCfg != "" {
+		var err error
+		if cfg, err = spoeconf.ReadHAProxyConfig(haproxyCfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := report(out, name, spoeconf.Check(f, cfg), false); err != nil {
+		if perr, ok := err.(*problemsError); ok {
+			perr.result = "HAProxy refuses it: nothing written"
+		}
+		return nil, err
+	}
+	if err := checkTypes(f, c.Scope, types); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Run generates the code and writes the files, reporting each on out.
 func (c *GenerateCmd) Run(out io.Writer) error {
-	req, err := c.request("")
+	req, err := c.request("", out)
 	if err != nil {
 		return err
 	}
@@ -80,21 +110,4 @@ func (c *GenerateCmd) Run(out io.Writer) error {
 		fmt.Fprintln(out, "wrote", f.Path)
 	}
 	return nil
-}
-
-// parseTypes reads --type MSG.ARG=KIND values.
-func parseTypes(specs []string) (map[string]gen.Kind, error) {
-	if len(specs) == 0 {
-		return nil, nil
-	}
-	types := map[string]gen.Kind{}
-	for _, s := range specs {
-		key, kind, ok := strings.Cut(s, "=")
-		k, known := gen.ParseKind(kind)
-		if !ok || !strings.Contains(key, ".") || !known {
-			return nil, fmt.Errorf("--type %q: want MESSAGE.ARG=KIND with KIND one of value, addr, int, bool, string, bytes, headers", s)
-		}
-		types[key] = k
-	}
-	return types, nil
 }

@@ -2,12 +2,14 @@
 // and turns it into Go code for spopkit agents, or reports on it:
 //
 //	spopgen dump spoe.conf                            # the parse, as JSON
-//	spopgen check [--haproxy-cfg haproxy.cfg] spoe.conf  # problems, as file:line:col: message
+//	spopgen check [--strict] [--haproxy-cfg haproxy.cfg] spoe.conf  # problems, as file:line:col: message
 //	spopgen [generate] spoe.conf -o DIR               # Go code
 //	spopgen verify [DIR]                              # are generated files current?
 //
-// check exits with status 1 when it finds anything, 0 otherwise. The
-// parsing is done by package github.com/spopkit/spopkit/gen/spoeconf.
+// check exits with status 1 when it finds an error (HAProxy would refuse the
+// configuration), and with --strict a warning too; 0 otherwise. generate
+// runs the same checks and writes nothing on an error. The parsing is done by
+// package github.com/spopkit/spopkit/gen/spoeconf.
 package main
 
 import (

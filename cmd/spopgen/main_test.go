@@ -175,8 +175,8 @@ func TestDump(t *testing.T) {
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		args   []string
-		stdout []string // expected lines, in order
-		errMsg string   // the summary kong prints, "" for success
+		stdout []string // expected line prefixes, in order
+		errMsg string   // the summary kong prints, "" for exit status 0
 	}{
 		{[]string{"check", "testdata/ok.conf"}, nil, ""},
 		{[]string{"check", "--haproxy-cfg", "testdata/haproxy.cfg", "testdata/ok.conf"}, nil, ""},
@@ -189,17 +189,41 @@ func TestCheck(t *testing.T) {
 		{[]string{"check", "--haproxy-cfg", "testdata/haproxy.cfg", "testdata/bad.conf"}, []string{
 			"testdata/bad.conf:2:12:", "testdata/bad.conf:8:17:", "testdata/bad.conf:9:10:", "testdata/bad.conf:10:11:",
 		}, "testdata/bad.conf: 3 errors, 1 warning"},
+
+		// Only warnings: HAProxy starts, so check succeeds unless --strict.
+		{[]string{"check", "testdata/warn.conf"}, []string{
+			"testdata/warn.conf:3:12: warning: spoe-agent 'iprep-agent' has no 'timeout processing'",
+			"testdata/warn.conf:12:14: warning: spoe-message 'unused' is never sent",
+		}, ""},
+		{[]string{"check", "--strict", "testdata/warn.conf"}, []string{
+			"testdata/warn.conf:3:12: warning:", "testdata/warn.conf:12:14: warning:",
+		}, "testdata/warn.conf: 0 errors, 2 warnings"},
+
+		// Names that are not declared.
+		{[]string{"check", "testdata/undeclared.conf"}, []string{
+			"testdata/undeclared.conf:4:23: spoe-message 'nope' is listed by spoe-agent 'iprep-agent' but not declared",
+			"testdata/undeclared.conf:5:20: spoe-group 'nogroup' is listed by spoe-agent 'iprep-agent' but not declared",
+			"testdata/undeclared.conf:15:14: spoe-message 'missing' of spoe-group 'lookups' is not declared",
+		}, "testdata/undeclared.conf: 3 errors, 0 warnings"},
+
+		// Problems in haproxy.cfg: the summary names that file.
+		{[]string{"check", "--haproxy-cfg", "testdata/failopen.cfg", "testdata/ok.conf"}, []string{
+			"testdata/failopen.cfg:7:5: warning: spoe-agent 'iprep-agent' (testdata/ok.conf:3:12): no rule reads var(txn.iprep.agent_error): handler errors and agent outages let requests through (fail-open)",
+		}, ""},
+		{[]string{"check", "--strict", "--haproxy-cfg", "testdata/failopen.cfg", "testdata/ok.conf"}, []string{
+			"testdata/failopen.cfg:7:5: warning:",
+		}, "testdata/failopen.cfg: 0 errors, 1 warning"},
+		{[]string{"check", "--haproxy-cfg", "testdata/noagent.cfg", "testdata/warn.conf"}, []string{
+			"testdata/warn.conf:3:12: warning:", "testdata/warn.conf:12:14: warning:",
+			"testdata/noagent.cfg:7:5: 'filter spoe' in 'fe' uses scope [nope]",
+		}, "testdata/warn.conf: 0 errors, 2 warnings; testdata/noagent.cfg: 1 error, 0 warnings"},
 	}
 	for _, tt := range tests {
 		key := strings.Join(tt.args, " ")
-		stdout, _, cli, _, err, _ := run(t, tt.args...)
+		stdout, _, _, _, err, _ := run(t, tt.args...)
 		var lines []string
-		if s := strings.TrimSuffix(stdout, "\n"); s != "" {
+		if s := strings.TrimSuffix(normalize(stdout), "\n"); s != "" {
 			lines = strings.Split(s, "\n")
-		}
-		file := cli.Check.File
-		for i := range lines {
-			lines[i] = strings.Replace(lines[i], file, "testdata/"+filepath.Base(file), 1)
 		}
 		if len(lines) != len(tt.stdout) {
 			t.Errorf("spopgen %s printed %d lines; want %d:\n%s", key, len(lines), len(tt.stdout), stdout)
@@ -217,7 +241,7 @@ func TestCheck(t *testing.T) {
 			continue
 		}
 		var coder kong.ExitCoder
-		if err == nil || !errors.As(err, &coder) || coder.ExitCode() != 1 || !strings.HasSuffix(err.Error(), tt.errMsg[strings.Index(tt.errMsg, ":"):]) {
+		if err == nil || !errors.As(err, &coder) || coder.ExitCode() != 1 || normalize(err.Error()) != tt.errMsg {
 			t.Errorf("spopgen %s error = %v; want %q with exit status 1", key, err, tt.errMsg)
 		}
 	}
@@ -255,14 +279,79 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-func TestGenerateErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"testdata/bad.conf", "-o", t.TempDir(), "--no-stubs"},
-		{"testdata/ok.conf", "-o", t.TempDir(), "--no-stubs", "--type", "nodot=int"},
-		{"testdata/ok.conf", "-o", t.TempDir(), "--no-stubs", "--type", "m.a=float"},
-	} {
-		if _, _, _, _, err, _ := run(t, args...); err == nil {
-			t.Errorf("spopgen %s: error = nil; want an error", strings.Join(args, " "))
+// TestGenerateRefuses checks that generate refuses, writing nothing, every
+// file check finds an error in and every --type that cannot be meant.
+func TestGenerateRefuses(t *testing.T) {
+	tests := []struct {
+		args   []string
+		stdout string // a line generate prints before refusing, "" for none
+		err    string // substring of the error
+	}{
+		{[]string{"testdata/bad.conf"}, "testdata/bad.conf:10:11: unknown event",
+			"testdata/bad.conf: 3 errors, 1 warning (HAProxy refuses it: nothing written)"},
+		{[]string{"testdata/undeclared.conf"}, "testdata/undeclared.conf:4:23: spoe-message 'nope' is listed by spoe-agent",
+			"testdata/undeclared.conf: 3 errors, 0 warnings"},
+		{[]string{"testdata/warn.conf", "--haproxy-cfg", "testdata/noagent.cfg"}, "testdata/noagent.cfg:7:5: 'filter spoe'",
+			"testdata/warn.conf: 0 errors, 2 warnings; testdata/noagent.cfg: 1 error, 0 warnings"},
+
+		// --type: the syntax, then names that do not exist, then kinds
+		// that contradict a known type.
+		{[]string{"testdata/ok.conf", "--type", "nodot=int"}, "", "want MESSAGE.ARG=KIND"},
+		{[]string{"testdata/ok.conf", "--type", "m.a=float"}, "", "want MESSAGE.ARG=KIND"},
+		{[]string{"testdata/ok.conf", "--type", "chek-ip.ip=addr"}, "", "no spoe-message 'chek-ip' in testdata/ok.conf; did you mean 'check-ip'?"},
+		{[]string{"testdata/ok.conf", "--type", "zzz.ip=addr"}, "", "no spoe-message 'zzz' in testdata/ok.conf"},
+		{[]string{"testdata/ok.conf", "--type", "check-ip.iq=addr"}, "", "spoe-message 'check-ip' (testdata/ok.conf:9:14) has no argument 'iq' (a name, or a position from 0 to 0); did you mean 'ip'?"},
+		{[]string{"testdata/ok.conf", "--type", "check-ip.1=addr"}, "", "has no argument '1'"},
+		{[]string{"testdata/ok.conf", "--scope", "other", "--type", "check-ip.ip=addr"}, "", "no spoe-message 'check-ip'"},
+		{[]string{"testdata/ok.conf", "--type", "check-ip.ip=string"}, "", "argument 'ip' of spoe-message 'check-ip' (testdata/ok.conf:10:10) is src, of type addr: a field of kind string would refuse every value HAProxy sends for it"},
+		{[]string{"testdata/types.conf", "--type", "req.hdrs=headers"}, "", "is req.hdrs, of type string: a field of kind headers"},
+		{[]string{"testdata/types.conf", "--type", "req.s=int"}, "", "is str(x), of type string: a field of kind int"},
+		{[]string{"testdata/types.conf", "--type", "req.n=string"}, "", "is int(1), of type int: a field of kind string"},
+		{[]string{"testdata/types.conf", "--type", "req.7=addr"}, "", "argument 7 of spoe-message 'req' (testdata/types.conf:10:97) is src_port, of type int: a field of kind addr"},
+	}
+	for _, tt := range tests {
+		out := t.TempDir()
+		args := append(append([]string{}, tt.args...), "-o", out, "--no-stubs")
+		key := strings.Join(tt.args, " ")
+		stdout, _, _, _, err, _ := run(t, args...)
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("spopgen %s: error = %v; want one containing %q", key, err, tt.err)
+		}
+		if !strings.Contains(stdout, tt.stdout) || strings.Contains(stdout, "wrote") {
+			t.Errorf("spopgen %s printed\n%s\nwant a line %q and nothing written", key, stdout, tt.stdout)
+		}
+		if written, _ := os.ReadDir(out); len(written) != 0 {
+			t.Errorf("spopgen %s wrote %d files; want none", key, len(written))
+		}
+	}
+}
+
+// TestGenerateWarnings checks that generate prints warnings and still
+// writes the code, and accepts --type overrides that fit.
+func TestGenerateWarnings(t *testing.T) {
+	tests := []struct {
+		args   []string
+		stdout []string // substrings of the output
+	}{
+		{[]string{"testdata/warn.conf"}, []string{"testdata/warn.conf:3:12: warning: spoe-agent 'iprep-agent' has no 'timeout processing'",
+			"testdata/warn.conf:12:14: warning: spoe-message 'unused' is never sent", "wrote "}},
+		{[]string{"testdata/ok.conf", "--haproxy-cfg", "testdata/failopen.cfg"}, []string{
+			"testdata/failopen.cfg:7:5: warning: spoe-agent 'iprep-agent' (testdata/ok.conf:3:12): no rule reads var(txn.iprep.agent_error): handler errors and agent outages let requests through (fail-open)", "wrote "}},
+		{[]string{"testdata/types.conf", "--type", "req.ip=value", "--type", "req.raw=bytes", "--type", "req.body=headers",
+			"--type", "req.hdrs=bytes", "--type", "req.any=int", "--type", "req.7=int", "--type", "req.s=bytes"}, []string{"wrote "}},
+	}
+	for _, tt := range tests {
+		out := t.TempDir()
+		args := append(append([]string{}, tt.args...), "-o", out, "--no-stubs")
+		key := strings.Join(tt.args, " ")
+		stdout, _, _, _, err, _ := run(t, args...)
+		if err != nil {
+			t.Errorf("spopgen %s: error = %v; want nil", key, err)
+		}
+		for _, want := range tt.stdout {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("spopgen %s printed\n%s\nwant %q", key, stdout, want)
+			}
 		}
 	}
 }
@@ -295,6 +384,21 @@ func TestVerify(t *testing.T) {
 	}
 	if _, _, _, _, err, _ := run(t, "verify", dir); err == nil {
 		t.Error("spopgen verify with an edited generated file: error = nil; want stale")
+	}
+	// Without a directory, verify checks the current one.
+	if _, _, _, _, err, _ := run(t, filepath.Join(dir, "ok.conf"), "--package", "x", "--no-stubs"); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if stdout, _, _, _, err, _ := run(t, "verify"); err != nil || !strings.Contains(stdout, "1 generated files checked, 0 stale") {
+		t.Errorf("spopgen verify (no directory) in the generated package: %q, %v; want 1 checked, 0 stale", stdout, err)
+	}
+	// A spoe.conf that HAProxy refuses fails verify, with its diagnostics.
+	if err := os.WriteFile("ok.conf", append(conf, "spoe-group g\n    messages nope\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, _, _, _, err, _ := run(t, "verify"); err == nil || !strings.Contains(stdout, "ok.conf:13:14: spoe-message 'nope' of spoe-group 'g' is not declared") {
+		t.Errorf("spopgen verify with a refused spoe.conf: %q, %v; want its diagnostics and an error", stdout, err)
 	}
 }
 

@@ -26,6 +26,9 @@ var generatePrefixes = []string{"go run github.com/spopkit/spopkit/cmd/spopgen "
 
 // Run walks the directory and reports stale or missing generated files.
 func (c *VerifyCmd) Run(out io.Writer) error {
+	if c.Dir == "" {
+		c.Dir = "." // kong leaves an absent optional positional argument empty
+	}
 	var checked, stale int
 	err := filepath.WalkDir(c.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -101,13 +104,15 @@ func verifyOne(dir string, args []string, out io.Writer) (checked, stale int, er
 	if !strings.HasPrefix(ctx.Command(), "generate") {
 		return 0, 0, nil
 	}
-	req, err := cli.Generate.request(dir)
+	var diag bytes.Buffer // printed only when the file is refused
+	req, err := cli.Generate.request(dir, &diag)
 	if err != nil {
 		return 0, 0, err
 	}
 	req.Stubs = false
 	files, err := gen.Run(req)
 	if err != nil {
+		out.Write(diag.Bytes())
 		return 0, 0, err
 	}
 	for _, f := range files {

@@ -3,6 +3,7 @@ package spoeconf
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 )
 
 // maxVarNameLen is the longest variable name ("txn.prefix.name") HAProxy
@@ -34,6 +35,10 @@ func Check(f *File, cfg *HAProxyConfig) []Diagnostic {
 	}
 	out := append(append([]Diagnostic(nil), f.Diagnostics...), c.diags...)
 	sortDiagnostics(out)
+	// f's diagnostics first, then haproxy.cfg's, whatever the file names.
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Pos.Filename == f.Name && out[j].Pos.Filename != f.Name
+	})
 	return out
 }
 
