@@ -39,6 +39,7 @@ type Globals struct {
 	ProcessingDelay Duration         `short:"t" default:"0" env:"SPOA_PROCESSING_DELAY" placeholder:"TIME" help:"Delay every ACK by this long, off the event loop, to simulate a slow agent."`
 	ShutdownTimeout Duration         `default:"10s" env:"SPOA_SHUTDOWN_TIMEOUT" placeholder:"TIME" help:"How long SIGTERM/SIGINT wait for in-flight work before closing connections (default: ${default})."`
 	PassiveDrain    bool             `name:"passive-drain" env:"SPOA_PASSIVE_DRAIN" help:"On SIGTERM/SIGINT, say AGENT-DISCONNECT only with the ACK HAProxy waits for on a connection without pipelining, and otherwise let HAProxy close the connection, so that restarts lose nothing: HAProxy 3.x with max-reuse on the agent's server line; HAProxy 2.x with --capability none and a short spoe-agent timeout idle."`
+	ErrorVar        string           `name:"error-var" env:"SPOA_ERROR_VAR" placeholder:"[SCOPE.]NAME" help:"Variable set to an integer > 0 when a NOTIFY cannot be answered normally (handler error, argument of the wrong type, panic): NAME is txn.<var-prefix>.NAME in haproxy.cfg; SCOPE one of proc, sess, txn, req, res. Default: the spoe.conf's set-on-error variable for a generated agent, else agent_error."`
 	Debug           bool             `short:"d" env:"SPOA_DEBUG" help:"Log at debug level, including every NOTIFY."`
 	Pidfile         string           `short:"F" type:"path" env:"SPOA_PIDFILE" placeholder:"FILE" help:"Write the process id to this file (removed at exit)."`
 	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
@@ -65,6 +66,9 @@ func (g *Globals) Validate() error {
 	}
 	if slices.Contains(g.Capability, "none") && len(g.Capability) > 1 {
 		return fmt.Errorf("--capability none cannot be combined with other capabilities")
+	}
+	if _, err := parseErrorVar(g.ErrorVar); err != nil {
+		return err
 	}
 	if g.Pprof && g.MetricsAddr == "" {
 		return fmt.Errorf("--pprof needs --metrics-addr")
@@ -99,6 +103,7 @@ func (g *Globals) capabilities() spopwire.Capabilities {
 
 // serverConfig builds the server's configuration from the flags.
 func (g *Globals) serverConfig() server.Config {
+	errorVar, _ := parseErrorVar(g.ErrorVar) // checked by Validate
 	return server.Config{
 		Address:      g.listenAddress(),
 		UnixPath:     g.Unix,
@@ -109,6 +114,7 @@ func (g *Globals) serverConfig() server.Config {
 		Backlog:      g.Backlog,
 		Workers:      g.Workers,
 		PassiveDrain: g.PassiveDrain,
+		ErrorVar:     errorVar,
 	}
 }
 

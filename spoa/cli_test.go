@@ -117,6 +117,21 @@ func TestParse(t *testing.T) {
 				t.Errorf("config %+v", c)
 			}
 		}, "beta"},
+		{"error variable", []string{"--error-var", "error", "alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
+			if v := g.serverConfig().ErrorVar; v != (server.Var{Scope: spopwire.ScopeTransaction, Name: "error"}) {
+				t.Errorf("ErrorVar = %+v; want txn error", v)
+			}
+		}, "alpha"},
+		{"error variable with a scope, from the environment", []string{"alpha"}, map[string]string{"SPOA_ERROR_VAR": "sess.waf.failed"}, func(t *testing.T, g Globals, f testFlags) {
+			if v := g.serverConfig().ErrorVar; v != (server.Var{Scope: spopwire.ScopeSession, Name: "waf.failed"}) {
+				t.Errorf("ErrorVar = %+v; want sess waf.failed", v)
+			}
+		}, "alpha"},
+		{"no error variable", []string{"alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
+			if v := g.serverConfig().ErrorVar; v != (server.Var{}) {
+				t.Errorf("ErrorVar = %+v; want the zero Var (the agent's choice)", v)
+			}
+		}, "alpha"},
 		{"log file modes", []string{"-l", "W:/tmp/spoa.log", "--log-format", "json", "beta"}, nil, func(t *testing.T, g Globals, f testFlags) {
 			if g.Logfile != (LogFile{Path: "/tmp/spoa.log", Truncate: true, Line: true}) || g.LogFormat != "json" {
 				t.Errorf("logfile %+v format %s", g.Logfile, g.LogFormat)
@@ -155,6 +170,8 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--pprof", "alpha"}, "--pprof needs --metrics-addr"},
 		{[]string{"-c", "none", "-c", "async", "alpha"}, "cannot be combined"},
 		{[]string{"alpha", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"--error-var", "bad-name", "alpha"}, `'-' is not allowed in a variable name`},
+		{[]string{"--error-var", "txn.", "alpha"}, "no variable name"},
 	}
 	for _, tt := range tests {
 		_, _, _, code, out := parse(t, tt.args, nil)
