@@ -120,6 +120,8 @@ func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
 	var msgs []genMessage
 	var agents []*Agent
 	byName := map[string]int{}
+	// The generated file's own names, and Dispatcher, which it declared before
+	// runtime version 2: a message type keeps off them, so names stay stable.
 	usedTypes := map[string]bool{"Handler": true, "Dispatcher": true, "Actions": true, "NewDispatcher": true, "ActionsOf": true}
 	for _, sc := range f.Scopes {
 		if !selected(sc.Name) {
