@@ -37,7 +37,7 @@ type MicroResult struct {
 }
 
 // hotPathPatterns are the packages whose benchmarks are the hot path.
-var hotPathPatterns = []string{"./spopwire/...", "./server/...", "./gen/..."}
+var hotPathPatterns = []string{"./spopwire/...", "./server/...", "./spoa/arg/...", "./bench/internal/..."}
 
 // RunMicro runs the hot-path microbenchmarks count times and summarises them,
 // with benchstat when the module proxy can provide it.

@@ -49,12 +49,12 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs, _, err := collect(f, opts)
+		m, err := collect(f, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		write(t, filepath.Join(mod, pkg, "spoe.go"), code)
-		write(t, filepath.Join(mod, pkg, "echo_test.go"), echoDriver(pkg, msgs))
+		write(t, filepath.Join(mod, pkg, "echo_test.go"), echoDriver(pkg, m.Messages))
 	}
 	cmd := exec.Command("go", "test", "-count=1", "./...")
 	cmd.Dir = mod
@@ -108,7 +108,7 @@ func echoDriver(pkg string, msgs []genMessage) []byte {
 	"net/netip"
 	"testing"
 
-	"github.com/spopkit/spopkit/gen/arg"
+	"github.com/spopkit/spopkit/spoa/arg"
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/server/spoptest"
 	"github.com/spopkit/spopkit/spopwire"

@@ -1,12 +1,15 @@
 // Package gen generates Go code from a spoe.conf: for each spoe-message a
 // struct with typed fields and a zero-allocation decoder, a Handler interface
-// with one typed method per message, a Dispatcher implementing server.Handler,
-// typed action helpers, and (once, never overwritten) a handler stub and a
-// main.go that runs the agent with the spoa command line.
+// with one typed method per message, the dispatch switch that the runtime's
+// Dispatcher calls, typed action helpers, and (once, never overwritten) a
+// handler stub and a main.go that runs the agent with the spoa command line.
+// The generated code's runtime is package spoa/arg; gen itself is needed only
+// to generate.
 //
-// It works in two stages: package gen/spoeconf parses the file into an AST with
-// positions; Generate turns the model below into gofmt'd source. cmd/spopgen is
-// a thin shell over both.
+// It works in stages: package gen/spoeconf parses the file into an AST with
+// positions; FromConf turns it into the File below; Generate collects what
+// the output holds (collect.go: selection, names, kinds, setters) and prints
+// it (emit.go) as gofmt'd source. cmd/spopgen is a thin shell over them.
 package gen
 
 // File is what the generator needs from a parsed spoe.conf.

@@ -11,7 +11,7 @@ import (
 // of the generated Handler, to fill in. spopgen writes it once and never over
 // an existing file.
 func HandlerStub(f *File, opts Options) ([]byte, error) {
-	msgs, _, err := collect(f, opts)
+	msgs, _, err := collectMessages(f, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@ import "strings"
 // Kind is the Go-side kind of an argument: which arg field type holds it.
 type Kind uint8
 
-// The kinds, each mapped to a field type of package gen/arg.
+// The kinds, each mapped to a field type of package spoa/arg.
 const (
 	KindValue   Kind = iota // unknown: arg.Value, any typed value
 	KindAddr                // IPV4 or IPV6: arg.Addr

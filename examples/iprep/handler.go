@@ -16,9 +16,9 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
-	"github.com/spopkit/spopkit/gen/arg"
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa"
+	"github.com/spopkit/spopkit/spoa/arg"
 	"github.com/spopkit/spopkit/spopwire"
 )
 

@@ -6,14 +6,14 @@ package iprep
 import (
 	"fmt"
 
-	"github.com/spopkit/spopkit/gen/arg"
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/spoa/arg"
 	"github.com/spopkit/spopkit/spopwire"
 )
 
-// This file needs a gen/arg runtime that supports code generated for version 1;
+// This file needs a spoa/arg runtime that supports code generated for version 2;
 // with a runtime too new or too old it does not compile.
-const _ = arg.SupportPackageIsVersion1
+const _ = arg.SupportPackageIsVersion2
 
 // CheckClientIP is spoe-message "check-client-ip" of scope [iprep] (spoe.conf:14).
 // HAProxy sends it on on-client-session.
@@ -78,60 +78,40 @@ type Handler interface {
 	CheckClientIP(req *server.Request, msg CheckClientIP, acts Actions) error
 }
 
-// Dispatcher implements server.Handler: it decodes each message of a NOTIFY
-// into its struct and calls the Handler method. Messages it does not know are
-// skipped, honouring their argument count.
-type Dispatcher struct {
-	h Handler
-}
+// NewDispatcher returns a server.Handler that decodes each message of a NOTIFY
+// into its struct and calls h's method for it. Messages h has no method for
+// are skipped.
+func NewDispatcher(h Handler) *arg.Dispatcher { return arg.NewDispatcher(dispatch{h}) }
 
-// NewDispatcher returns a server.Handler that calls h.
-func NewDispatcher(h Handler) *Dispatcher { return &Dispatcher{h: h} }
+// dispatch is the switch arg.Dispatcher calls for each message of a NOTIFY.
+type dispatch struct{ h Handler }
 
-// HandleNotify implements server.Handler.
-func (d *Dispatcher) HandleNotify(req *server.Request, acts *server.Actions) error {
-	b := req.Payload
-	for len(b) > 0 {
-		name, nargs, n := spopwire.ConsumeMessageHeader(b)
-		if n < 0 {
-			return spopwire.ErrInvalidFrame
+// Dispatch implements arg.Switch.
+func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byte, nargs int, b []byte) (n int, ok bool, err error) {
+	switch string(name) {
+	case "check-client-ip":
+		var m CheckClientIP
+		if n, err = m.DecodeArgs(b, nargs); err == nil {
+			err = d.h.CheckClientIP(req, m, ActionsOf(acts))
 		}
-		b = b[n:]
-		switch string(name) {
-		case "check-client-ip":
-			var m CheckClientIP
-			n, err := m.DecodeArgs(b, nargs)
-			if err != nil {
-				return err
-			}
-			if err := d.h.CheckClientIP(req, m, Actions{acts}); err != nil {
-				return err
-			}
-			b = b[n:]
-		default:
-			n := spopwire.SkipArgs(b, nargs)
-			if n < 0 {
-				return spopwire.ErrInvalidFrame
-			}
-			b = b[n:]
-		}
+	default:
+		return 0, false, nil
 	}
-	return nil
+	return n, true, err
 }
 
 // Actions appends set-var and unset-var actions to the ACK. HAProxy names each
 // variable <scope>.iprep.<name> (the agent's var-prefix).
-type Actions struct {
-	acts *server.Actions
-}
+// Its setters are the variables haproxy.cfg reads.
+type Actions struct{ vars arg.Actions }
 
 // ActionsOf wraps the server's action writer, e.g. inside a Request.Offload function.
-func ActionsOf(acts *server.Actions) Actions { return Actions{acts} }
+func ActionsOf(acts *server.Actions) Actions { return Actions{arg.ActionsOf(acts)} }
 
 // SetSessIPScore sets sess.iprep.ip_score, which haproxy.cfg:19 reads.
 func (a Actions) SetSessIPScore(v spopwire.Value) {
-	a.acts.SetVar(spopwire.ScopeSession, "ip_score", v)
+	a.vars.SetVar(spopwire.ScopeSession, "ip_score", v)
 }
 
 // UnsetSessIPScore unsets sess.iprep.ip_score.
-func (a Actions) UnsetSessIPScore() { a.acts.UnsetVar(spopwire.ScopeSession, "ip_score") }
+func (a Actions) UnsetSessIPScore() { a.vars.UnsetVar(spopwire.ScopeSession, "ip_score") }

@@ -5,15 +5,17 @@ import (
 	"strings"
 )
 
-// HAProxyConfig is what Check needs from a haproxy.cfg: its backends, its
-// SPOE filters and its send-spoe-group rules. It comes from a simple scan of
-// section headers and a few keywords, not from a full parse.
+// HAProxyConfig is what Check and the generator need from a haproxy.cfg: its
+// backends, its SPOE filters, its send-spoe-group rules and the variables it
+// names. It comes from a simple scan of section headers and a few keywords,
+// not from a full parse.
 type HAProxyConfig struct {
 	Name       string
 	Backends   []*Backend    // backend and listen sections
 	Filters    []*SPOEFilter // "filter spoe" lines
 	GroupRules []*GroupRule  // "... send-spoe-group ENGINE GROUP" rules
 	VarReads   []VarRead     // var(NAME) fetches, in file order
+	Vars       []VarRef      // var(...) references, in file order
 }
 
 // Backend is a backend or listen section of a haproxy.cfg.
@@ -39,6 +41,15 @@ type GroupRule struct {
 	Engine string
 	Group  string
 	Pos    Pos // position of the ENGINE word
+}
+
+// VarRef is a variable named as var(<scope>.<name>) in a haproxy.cfg word: a
+// var sample fetch or converter, or the variable of a set-var or unset-var
+// action.
+type VarRef struct {
+	Scope string // proc, sess, txn, req or res as written; not checked
+	Name  string // what follows the scope: <var-prefix>.<name> for an agent's variables
+	Pos   Pos    // the start of the word holding it
 }
 
 // Backend returns the backend or listen section with that name, or nil.
@@ -81,6 +92,7 @@ func ParseHAProxyConfig(filename string, src []byte) *HAProxyConfig {
 		if err != nil || len(words) == 0 || words[0].Text == "" {
 			continue
 		}
+		c.Vars = appendVarRefs(c.Vars, words)
 		kw := words[0].Text
 		c.VarReads = append(c.VarReads, varReads(words)...)
 		switch kw {
@@ -146,4 +158,27 @@ func ParseHAProxyConfig(filename string, src []byte) *HAProxyConfig {
 		}
 	}
 	return c
+}
+
+// appendVarRefs appends the var(<scope>.<name>) references inside words; the
+// name ends at the first ',' (a var fetch's default value) or ')'.
+func appendVarRefs(refs []VarRef, words []Word) []VarRef {
+	for _, w := range words {
+		rest := w.Text
+		for {
+			i := strings.Index(rest, "var(")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len("var("):]
+			end := strings.IndexAny(rest, ",)")
+			if end < 0 {
+				break
+			}
+			if scope, name, ok := strings.Cut(rest[:end], "."); ok && name != "" {
+				refs = append(refs, VarRef{Scope: scope, Name: name, Pos: w.Pos})
+			}
+		}
+	}
+	return refs
 }

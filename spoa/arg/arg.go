@@ -1,6 +1,9 @@
-// Package arg holds the typed argument fields of the message structs that
-// spopgen generates, and the version guard that ties generated code to this
-// runtime.
+// Package arg is the runtime of the code spopgen generates: the typed argument
+// fields of the message structs, the Dispatcher that walks a NOTIFY's messages
+// and hands each to the generated dispatch switch, the Actions writer the
+// generated setters wrap, and the version guard that ties generated code to
+// this runtime. Agents import it through their generated file; to write a
+// server.Handler by hand, use package server and spopwire instead.
 //
 // Every field can be absent: HAProxy sends NULL for a sample that failed or does
 // not exist, and a message may lack an argument altogether. A field therefore
@@ -22,10 +25,11 @@ import (
 	"github.com/spopkit/spopkit/spopwire"
 )
 
-// SupportPackageIsVersion1 is referenced by generated code. A future runtime
+// SupportPackageIsVersion2 is referenced by generated code. A future runtime
 // that generated code of this version cannot use will drop the constant, and
-// such code stops compiling instead of misbehaving.
-const SupportPackageIsVersion1 = true
+// such code stops compiling instead of misbehaving. Version 2 moved the NOTIFY
+// loop and the action writer into this package (Dispatcher, Actions).
+const SupportPackageIsVersion2 = true
 
 // State says what a field received.
 type State uint8

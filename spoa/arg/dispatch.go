@@ -1,0 +1,71 @@
+package arg
+
+import (
+	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/spopwire"
+)
+
+// Switch is the dispatch switch of a generated file: one case per
+// spoe-message, each decoding the message into its struct and calling the
+// Handler method for it.
+type Switch interface {
+	// Dispatch handles the message called name whose nargs arguments start
+	// at b, and returns the bytes of arguments it read. ok is false, and
+	// nothing is read, when name is not a message of the file. name and b
+	// are views into req.Payload.
+	Dispatch(req *server.Request, acts *server.Actions, name []byte, nargs int, b []byte) (n int, ok bool, err error)
+}
+
+// Dispatcher implements server.Handler for generated code: it walks the
+// messages of a NOTIFY and hands each to the file's Switch. Messages the
+// Switch does not know are skipped, honouring their argument count, as
+// HAProxy may send messages an agent has no use for. It does not allocate.
+type Dispatcher struct {
+	s Switch
+}
+
+// NewDispatcher returns a server.Handler that hands each message to s.
+// Generated code calls it from its own NewDispatcher.
+func NewDispatcher(s Switch) *Dispatcher { return &Dispatcher{s: s} }
+
+// HandleNotify implements server.Handler. The first error (of decoding or of
+// a handler method) ends the NOTIFY.
+func (d *Dispatcher) HandleNotify(req *server.Request, acts *server.Actions) error {
+	b := req.Payload
+	for len(b) > 0 {
+		name, nargs, n := spopwire.ConsumeMessageHeader(b)
+		if n < 0 {
+			return spopwire.ErrInvalidFrame
+		}
+		b = b[n:]
+		n, ok, err := d.s.Dispatch(req, acts, name, nargs, b)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if n = spopwire.SkipArgs(b, nargs); n < 0 {
+				return spopwire.ErrInvalidFrame
+			}
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// Actions appends set-var and unset-var actions to the ACK. The Actions type
+// of a generated file wraps it: embedded, for SetVar and UnsetVar; or behind
+// the typed setters generated from a haproxy.cfg.
+type Actions struct {
+	acts *server.Actions
+}
+
+// ActionsOf wraps the server's action writer.
+func ActionsOf(acts *server.Actions) Actions { return Actions{acts} }
+
+// SetVar sets <scope>.<var-prefix>.<name>; a NULL value unsets it.
+func (a Actions) SetVar(scope spopwire.Scope, name string, v spopwire.Value) {
+	a.acts.SetVar(scope, name, v)
+}
+
+// UnsetVar unsets <scope>.<var-prefix>.<name>.
+func (a Actions) UnsetVar(scope spopwire.Scope, name string) { a.acts.UnsetVar(scope, name) }
