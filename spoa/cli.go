@@ -23,6 +23,7 @@ type cli struct {
 	Config configCmd `cmd:"" help:"Print an agent's example spoe.conf and haproxy.cfg."`
 
 	RecordDump recordDumpCmd `cmd:"" name:"record-dump" help:"Print a recording made with --record, as text or JSON lines."`
+	Replay     replayCmd     `cmd:"" help:"Play a recording made with --record against a running agent, as HAProxy would, validating every ACK."`
 }
 
 // Globals are the flags every agent shares. Those that HAProxy's spoa-example
