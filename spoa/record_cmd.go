@@ -12,7 +12,7 @@ type RecordFlags struct {
 	Record         string   `type:"path" env:"SPOA_RECORD" placeholder:"FILE" help:"Record every HELLO and NOTIFY received to FILE (docs/RECORDING.md), for spoa record-dump, spoa replay and spoptest.Replay. SIGHUP reopens it."`
 	RecordMaxBytes int64    `default:"0" env:"SPOA_RECORD_MAX_BYTES" placeholder:"BYTES" help:"Rotate the recording to FILE.1 when it would grow past this size; 0 means no limit."`
 	RecordSample   uint64   `env:"SPOA_RECORD_SAMPLE" placeholder:"N" help:"Record one NOTIFY in N; 0 or 1 records every one."`
-	RecordRedact   []string `env:"SPOA_RECORD_REDACT" placeholder:"MSG.ARG,..." help:"Record these message arguments with the zero value of their type instead of their value (MSG.* for all of MSG's)."`
+	RecordRedact   []string `env:"SPOA_RECORD_REDACT" placeholder:"MSG.ARG" help:"Record these message arguments with the zero value of their type instead of their value (MSG.* for all of MSG's)."`
 }
 
 // openRecorder starts the recording asked for, or returns nil.
