@@ -355,7 +355,7 @@ func TestDropWhenFull(t *testing.T) {
 }
 
 func BenchmarkRecordNotify(b *testing.B) {
-	w, err := record.Create(filepath.Join(b.TempDir(), "rec.spop"), record.Options{})
+	w, err := record.Create(filepath.Join(b.TempDir(), "rec.spop"), record.Options{QueueBytes: 1 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

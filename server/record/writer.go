@@ -17,7 +17,12 @@ import (
 // Defaults for Options.
 const (
 	DefaultQueueBytes = 16 << 20
-	DefaultQueueLen   = 8192
+
+	// flushDelay is how long the writer goroutine lets records gather
+	// after the first one arrives: one wake-up per batch, not per NOTIFY.
+	flushDelay = 10 * time.Millisecond
+	// batchBytes wakes the writer goroutine early.
+	batchBytes = 256 << 10
 )
 
 // Options configures a Writer.
@@ -33,10 +38,9 @@ type Options struct {
 	// Redact zeroes argument values before they are written (ParseRedaction).
 	Redact *Redaction
 	// QueueBytes bounds the memory of records waiting for the writer
-	// goroutine; beyond it records are dropped. 0 means 16 MiB.
+	// goroutine (a second buffer of that size is being written meanwhile);
+	// beyond it records are dropped. 0 means 16 MiB.
 	QueueBytes int64
-	// QueueLen bounds the number of records waiting; 0 means 8192.
-	QueueLen int
 	// Logger receives a line per second while records are dropped, and
 	// write errors. nil means no logging.
 	Logger *slog.Logger
@@ -51,11 +55,15 @@ type Options struct {
 type Writer struct {
 	path   string
 	opts   Options
-	ch     chan *[]byte
-	pool   sync.Pool
-	queued atomic.Int64 // bytes in ch
 	seen   atomic.Uint64
 	closed atomic.Bool
+
+	// The queue: bodies, each behind a uint32 length, appended by the
+	// event loops under mu; the writer goroutine swaps it with spare.
+	mu    sync.Mutex
+	queue []byte
+	spare []byte
+	kick  chan struct{} // the queue became non-empty, or passed batchBytes
 
 	dropped atomic.Uint64
 	written atomic.Uint64
@@ -86,23 +94,19 @@ func Create(path string, opts Options) (*Writer, error) {
 	if opts.QueueBytes <= 0 {
 		opts.QueueBytes = DefaultQueueBytes
 	}
-	if opts.QueueLen <= 0 {
-		opts.QueueLen = DefaultQueueLen
-	}
 	if opts.now == nil {
 		opts.now = time.Now
 	}
 	w := &Writer{
 		path:   path,
 		opts:   opts,
-		ch:     make(chan *[]byte, opts.QueueLen),
+		kick:   make(chan struct{}, 1),
 		reopen: make(chan chan error),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		hellos: map[uint64][]byte{},
 		inFile: map[uint64]bool{},
 	}
-	w.pool.New = func() any { b := make([]byte, 0, 512); return &b }
 	if err := w.open(); err != nil {
 		return nil, err
 	}
@@ -123,23 +127,29 @@ func (w *Writer) RecordNotify(connID, streamID, frameID uint64, payload []byte) 
 	w.enqueue(KindNotify, connID, streamID, frameID, payload)
 }
 
-// enqueue copies the record into a pooled buffer and hands it to the writer
-// goroutine, or drops it: the caller is an event loop, which must not wait.
+// enqueue appends the record to the queue, or drops it: the caller is an
+// event loop, which must not wait for the disk. The copy is the only work
+// done here; the writer goroutine is woken once per batch.
 func (w *Writer) enqueue(k Kind, conn, stream, frame uint64, payload []byte) {
-	size := int64(len(payload) + bodyOverhead)
-	if w.closed.Load() || w.queued.Add(size) > w.opts.QueueBytes {
-		w.queued.Add(-size)
+	now := w.opts.now().UnixNano()
+	w.mu.Lock()
+	n := len(w.queue)
+	if w.closed.Load() || int64(n+4+bodyOverhead+len(payload)) > w.opts.QueueBytes {
+		w.mu.Unlock()
 		w.dropped.Add(1)
 		return
 	}
-	bp := w.pool.Get().(*[]byte)
-	*bp = appendBody((*bp)[:0], k, w.opts.now().UnixNano(), conn, stream, frame, payload)
-	select {
-	case w.ch <- bp:
-	default:
-		w.queued.Add(-size)
-		w.pool.Put(bp)
-		w.dropped.Add(1)
+	q := append(w.queue, 0, 0, 0, 0)
+	q = appendBody(q, k, now, conn, stream, frame, payload)
+	binary.BigEndian.PutUint32(q[n:], uint32(len(q)-n-4))
+	w.queue = q
+	wake := n == 0 || n < batchBytes && len(q) >= batchBytes
+	w.mu.Unlock()
+	if wake {
+		select {
+		case w.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -180,16 +190,26 @@ func (w *Writer) run() {
 	defer close(w.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	gather := time.NewTimer(flushDelay)
+	gather.Stop()
 	var lastDropped uint64
 	for {
 		select {
-		case bp := <-w.ch:
-			w.handle(bp)
-			if len(w.ch) == 0 {
-				w.flush()
+		case <-w.kick:
+			// Let a batch gather, unless it is big already.
+			gather.Reset(flushDelay)
+			select {
+			case <-gather.C:
+			case <-w.kick:
+				gather.Stop()
+			case <-w.stop:
+				gather.Stop()
+				w.finish()
+				return
 			}
+			w.drain()
 		case res := <-w.reopen:
-			w.flush()
+			w.drain()
 			w.closeFile()
 			res <- w.open()
 		case <-tick.C:
@@ -199,35 +219,41 @@ func (w *Writer) run() {
 				lastDropped = d
 			}
 		case <-w.stop:
-			for {
-				select {
-				case bp := <-w.ch:
-					w.handle(bp)
-					continue
-				default:
-				}
-				break
-			}
-			w.flush()
-			w.closeFile()
+			w.finish()
 			return
 		}
 	}
 }
 
-// handle writes one queued body, with the HELLO of its connection first when
-// the current file does not have it yet.
-func (w *Writer) handle(bp *[]byte) {
-	body := *bp
-	r, _ := parseBody(body) // built by enqueue: cannot fail
-	w.queued.Add(-int64(len(r.Payload) + bodyOverhead))
-	w.record(r, body)
-	if cap(body) <= 64<<10 { // a huge NOTIFY's buffer goes to the GC
-		*bp = body[:0]
-		w.pool.Put(bp)
-	}
+func (w *Writer) finish() {
+	w.drain()
+	w.closeFile()
 }
 
+// drain takes the queue and writes its records.
+func (w *Writer) drain() {
+	w.mu.Lock()
+	q := w.queue
+	w.queue, w.spare = w.spare[:0], nil
+	w.mu.Unlock()
+	for b := q; len(b) >= 4; {
+		l := binary.BigEndian.Uint32(b)
+		body := b[4 : 4+l]
+		b = b[4+l:]
+		r, _ := parseBody(body) // built by enqueue: cannot fail
+		w.record(r, body)
+	}
+	w.flush()
+	if cap(q) > 2*int(w.opts.QueueBytes) {
+		q = nil // append's growth ran far past the bound: give it back
+	}
+	w.mu.Lock()
+	w.spare = q[:0]
+	w.mu.Unlock()
+}
+
+// record writes one queued body, with the HELLO of its connection first when
+// the current file does not have it yet.
 func (w *Writer) record(r Record, body []byte) {
 	switch r.Kind {
 	case KindHello:
