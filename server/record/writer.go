@@ -44,12 +44,11 @@ type Options struct {
 	// Logger receives a line per second while records are dropped, and
 	// write errors. nil means no logging.
 	Logger *slog.Logger
-	// now replaces time.Now in tests.
-	now func() time.Time
 }
 
 // Writer appends records to a file from a goroutine of its own. Its Record
-// methods (server.Recorder) are safe for concurrent use, never block and
+// methods (server.Recorder) are safe for concurrent use, never wait for the
+// disk (they copy the payload under a mutex held only for that copy) and
 // never fail: when the queue is full, or the file cannot be written, the
 // record is dropped and counted (Dropped).
 type Writer struct {
@@ -94,9 +93,6 @@ func Create(path string, opts Options) (*Writer, error) {
 	if opts.QueueBytes <= 0 {
 		opts.QueueBytes = DefaultQueueBytes
 	}
-	if opts.now == nil {
-		opts.now = time.Now
-	}
 	w := &Writer{
 		path:   path,
 		opts:   opts,
@@ -131,7 +127,7 @@ func (w *Writer) RecordNotify(connID, streamID, frameID uint64, payload []byte) 
 // event loop, which must not wait for the disk. The copy is the only work
 // done here; the writer goroutine is woken once per batch.
 func (w *Writer) enqueue(k Kind, conn, stream, frame uint64, payload []byte) {
-	now := w.opts.now().UnixNano()
+	now := time.Now().UnixNano()
 	w.mu.Lock()
 	n := len(w.queue)
 	if w.closed.Load() || int64(n+4+bodyOverhead+len(payload)) > w.opts.QueueBytes {
@@ -401,7 +397,7 @@ func (w *Writer) open() error {
 	w.f, w.bw, w.size, w.err = f, bufio.NewWriterSize(f, 64<<10), size, nil
 	clear(w.inFile)
 	w.startSize = w.size // the start record never rotates
-	w.scratch = appendBody(w.scratch[:0], KindStart, w.opts.now().UnixNano(), 0, 0, 0, nil)
+	w.scratch = appendBody(w.scratch[:0], KindStart, time.Now().UnixNano(), 0, 0, 0, nil)
 	w.write(w.scratch)
 	w.startSize = w.size
 	w.flush()
