@@ -80,6 +80,7 @@ type Writer struct {
 	helloFIFO []uint64
 	inFile    map[uint64]bool // connections whose HELLO is in the current file
 	scratch   []byte
+	hdr       [recordHeaderSize]byte
 	err       error // the last write error, logged once
 }
 
@@ -312,10 +313,10 @@ func (w *Writer) write(body []byte) bool {
 	if !w.makeRoom(int(n)) {
 		return false
 	}
-	var h [recordHeaderSize]byte
+	h := w.hdr[:] // a field: a local array would escape into bufio
 	binary.BigEndian.PutUint32(h[:4], uint32(len(body)))
 	binary.BigEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
-	if _, err := w.bw.Write(h[:]); err != nil {
+	if _, err := w.bw.Write(h); err != nil {
 		w.fail(err)
 		return false
 	}
