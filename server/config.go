@@ -140,6 +140,9 @@ type Config struct {
 	// every connection ended by a protocol error (*ConnError). It is called
 	// on the loop or worker that saw the failure and must not block.
 	OnError func(err error)
+	// Recorder, if set, sees every HELLO and complete NOTIFY received
+	// (capture; see package server/record). nil costs nothing.
+	Recorder Recorder
 	// Logger receives lifecycle messages and, when OnError is nil, failures
 	// at level Warn. nil means no logging.
 	Logger *slog.Logger

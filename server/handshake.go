@@ -89,6 +89,9 @@ func (s *Session) hello(f *spopwire.Frame) {
 		return
 	}
 	s.state = stateReady
+	if r := s.set.Recorder; r != nil {
+		r.RecordHello(s.info.id, f.Payload)
+	}
 	if len(engineID) > 0 {
 		s.engineKey = string(engineID)
 		s.info.engineID = []byte(s.engineKey)

@@ -106,6 +106,9 @@ func skipValue(b []byte) int {
 // dispatch runs the handler for one complete NOTIFY and appends its ACK to
 // s.out, or hands the ACK to the worker pool when the handler offloaded it.
 func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
+	if r := s.set.Recorder; r != nil {
+		r.RecordNotify(s.info.id, streamID, frameID, payload)
+	}
 	s.t.add(cNotifies, 1)
 	out, start := spopwire.StartFrame(s.out, spopwire.FrameAck, spopwire.FlagFin, streamID, frameID)
 	payloadStart := len(out)

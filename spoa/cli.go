@@ -21,6 +21,9 @@ type cli struct {
 
 	Probe  probeCmd  `cmd:"" help:"Perform HAProxy's SPOP health check (option spop-check) against an agent: exit 0 if it answers a valid AGENT-HELLO, 1 otherwise."`
 	Config configCmd `cmd:"" help:"Print an agent's example spoe.conf and haproxy.cfg."`
+
+	RecordDump recordDumpCmd `cmd:"" name:"record-dump" help:"Print a recording made with --record, as text or JSON lines."`
+	Replay     replayCmd     `cmd:"" help:"Play a recording made with --record against a running agent, as HAProxy would, validating every ACK."`
 }
 
 // Globals are the flags every agent shares. Those that HAProxy's spoa-example
@@ -48,6 +51,7 @@ type Globals struct {
 	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics."`
 	Pprof           bool             `env:"SPOA_PPROF" help:"Also serve net/http/pprof under /debug/pprof/ on --metrics-addr."`
 	Version         kong.VersionFlag `short:"V" env:"-" help:"Print the version and exit."`
+	RecordFlags
 }
 
 // Validate checks what the tags cannot express.

@@ -81,7 +81,7 @@ func newParser(d *deps, agents []Agent) (*kong.Kong, error) {
 		kong.DefaultEnvars("SPOA"),
 		kong.Bind(d, agents, &c.Globals),
 	}
-	seen := map[string]bool{"probe": true, "config": true}
+	seen := map[string]bool{"probe": true, "config": true, "record-dump": true, "replay": true}
 	for i := range agents {
 		a := &agents[i]
 		if a.Name == "" || seen[a.Name] {

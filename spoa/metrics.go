@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/server/record"
 	"github.com/spopkit/spopkit/spopwire"
 )
 
@@ -18,6 +19,7 @@ import (
 // server's.
 type agentCounters struct {
 	reloadsOK, reloadsFailed atomic.Uint64
+	record                   *record.Writer // --record, or nil
 }
 
 // metricsSource is what the /metrics page reads.
@@ -134,5 +136,11 @@ func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters)
 		metric("spoa_reloads_total", "counter", "SIGHUP reloads, by result.")
 		value("spoa_reloads_total", agentLabel+`,result="ok"`, c.reloadsOK.Load())
 		value("spoa_reloads_total", agentLabel+`,result="failed"`, c.reloadsFailed.Load())
+	}
+	if c != nil && c.record != nil {
+		metric("spoa_records_written_total", "counter", "Records written to the --record file.")
+		value("spoa_records_written_total", agentLabel, c.record.Written())
+		metric("spoa_record_dropped_total", "counter", "Records dropped: --record queue full or file not writable.")
+		value("spoa_record_dropped_total", agentLabel, c.record.Dropped())
 	}
 }

@@ -55,6 +55,14 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		h = debugHandler{h, log}
 	}
 
+	rec, err := g.openRecorder(log)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		cfg.Recorder = rec
+		defer rec.Close() // after the drain: the last NOTIFYs are written
+	}
 	srv, err := server.New(cfg, h)
 	if err != nil {
 		return err
@@ -74,7 +82,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		defer os.Remove(g.Pidfile)
 	}
 
-	counters := &agentCounters{}
+	counters := &agentCounters{record: rec}
 	if g.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", g.MetricsAddr)
 		if err != nil {
@@ -122,6 +130,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		select {
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
+				reopenRecording(rec, log)
 				reload(a, log, counters)
 				continue
 			}
