@@ -44,7 +44,7 @@ type Globals struct {
 	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
 	LogFormat       string           `default:"text" enum:"text,json" env:"SPOA_LOG_FORMAT" help:"Log format: text or json (default: ${default})."`
 	MonitorInterval Duration         `short:"i" default:"0" env:"SPOA_MONITOR_INTERVAL" placeholder:"TIME" help:"Log a statistics line this often; 0 means never."`
-	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics."`
+	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics, and /healthz (alive) and /readyz (503 while draining)."`
 	Pprof           bool             `env:"SPOA_PPROF" help:"Also serve net/http/pprof under /debug/pprof/ on --metrics-addr."`
 	Version         kong.VersionFlag `short:"V" env:"-" help:"Print the version and exit."`
 }
