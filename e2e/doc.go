@@ -37,6 +37,10 @@
 //	                   spoe.conf and haproxy.cfg: iprep, ipscore, echo,
 //	                   blocklist (IPv4, CIDR, ::1, SIGHUP), mirror; iprep
 //	                   beside held ipscore lookups in one agent process
+//	scaleout_test.go   two blocklist-redis agents behind one backend
+//	                   (roundrobin, spop-check) on one redis-server: a
+//	                   change in Redis seen through both; one SIGKILLed
+//	                   under load, no failure once it is DOWN
 //
 // Agent processes for the lifecycle tests are this test binary re-executed
 // (see TestMain and childagent_test.go); the example agents run the spoa

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -45,7 +46,8 @@ var buildSpoa = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-// spoaProcess is a running `spoa AGENT` process.
+// spoaProcess is a running agent process with the spoa command line: `spoa
+// AGENT`, or an agent binary of its own such as blocklist-redis.
 type spoaProcess struct {
 	t      testing.TB
 	cmd    *exec.Cmd
@@ -53,6 +55,9 @@ type spoaProcess struct {
 	stderr syncWriter
 	exited chan struct{}
 	err    error
+	killed atomic.Bool
+	// metricsURL receives the /metrics URL once logged (--metrics-addr).
+	metricsURL chan string
 }
 
 // startSpoa runs `spoa --log-format json -a 127.0.0.1 -p 0 args...` and
@@ -64,7 +69,13 @@ func startSpoa(t testing.TB, args ...string) *spoaProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &spoaProcess{t: t, exited: make(chan struct{})}
+	return startAgentBinary(t, bin, args...)
+}
+
+// startAgentBinary is startSpoa for any binary with the spoa command line.
+func startAgentBinary(t testing.TB, bin string, args ...string) *spoaProcess {
+	t.Helper()
+	p := &spoaProcess{t: t, exited: make(chan struct{}), metricsURL: make(chan string, 1)}
 	all := append([]string{"--log-format", "json", "-a", "127.0.0.1", "-p", "0"}, args...)
 	p.cmd = exec.Command(bin, all...)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -75,16 +86,26 @@ func startSpoa(t testing.TB, args ...string) *spoaProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	name := filepath.Base(bin) + " " + strings.Join(args, " ")
 	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
 			p.stderr.Write([]byte(line + "\n"))
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "agent ready" {
+			var rec struct{ Msg, Addr, URL string }
+			if json.Unmarshal([]byte(line), &rec) != nil {
+				continue
+			}
+			switch rec.Msg {
+			case "agent ready":
 				select {
 				case ready <- strings.TrimPrefix(rec.Addr, "tcp:"):
+				default:
+				}
+			case "metrics":
+				select {
+				case p.metricsURL <- rec.URL:
 				default:
 				}
 			}
@@ -94,20 +115,41 @@ func startSpoa(t testing.TB, args ...string) *spoaProcess {
 	}()
 	t.Cleanup(func() {
 		if err := p.Stop(); err != nil {
-			t.Errorf("spoa %s: %v", strings.Join(args, " "), err)
+			t.Errorf("%s: %v", name, err)
 		}
 		if t.Failed() || os.Getenv("E2E_KEEP_LOGS") == "1" {
-			t.Logf("spoa %s log:\n%s", strings.Join(args, " "), tail(p.Log(), 32<<10))
+			t.Logf("%s log:\n%s", name, tail(p.Log(), 32<<10))
 		}
 	})
 	select {
 	case p.Addr = <-ready:
 	case <-p.exited:
-		t.Fatalf("spoa %s exited at startup (%v):\n%s", strings.Join(args, " "), p.err, p.Log())
+		t.Fatalf("%s exited at startup (%v):\n%s", name, p.err, p.Log())
 	case <-time.After(10 * time.Second):
-		t.Fatalf("spoa %s not ready after 10s:\n%s", strings.Join(args, " "), p.Log())
+		t.Fatalf("%s not ready after 10s:\n%s", name, p.Log())
 	}
 	return p
+}
+
+// MetricsURL is the agent's /metrics URL (it must run with --metrics-addr).
+func (p *spoaProcess) MetricsURL() string {
+	p.t.Helper()
+	select {
+	case u := <-p.metricsURL:
+		p.metricsURL <- u
+		return u
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("the agent logged no metrics URL in 10s:\n%s", p.Log())
+		return ""
+	}
+}
+
+// Kill SIGKILLs the agent and waits for it to exit; Stop then reports
+// nothing.
+func (p *spoaProcess) Kill() {
+	p.killed.Store(true)
+	_ = p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // Log is what the agent logged so far.
@@ -124,6 +166,9 @@ func (p *spoaProcess) Signal(sig syscall.Signal) error { return p.cmd.Process.Si
 func (p *spoaProcess) Stop() error {
 	select {
 	case <-p.exited:
+		if p.killed.Load() {
+			return nil
+		}
 		return p.err
 	default:
 	}

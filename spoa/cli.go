@@ -29,7 +29,7 @@ type cli struct {
 // Globals are the flags every agent shares. Those that HAProxy's spoa-example
 // and spoa-mirror have keep their letters and meaning.
 type Globals struct {
-	Address         string           `short:"a" default:"0.0.0.0" env:"SPOA_ADDRESS" placeholder:"ADDR" help:"Address to listen on (default: ${default})."`
+	Address         string           `short:"a" default:"127.0.0.1" env:"SPOA_ADDRESS" placeholder:"ADDR" help:"Address to listen on. SPOP has no authentication, so the default is loopback: give 0.0.0.0 (or one interface's address) to serve HAProxy on other hosts, behind a firewall (default: ${default})."`
 	Port            int              `short:"p" default:"12345" env:"SPOA_PORT" placeholder:"PORT" help:"TCP port to listen on, 0 for a free one (default: ${default})."`
 	Unix            string           `env:"SPOA_UNIX" placeholder:"PATH" help:"Listen on this UNIX socket instead of TCP."`
 	Loops           int              `short:"n" default:"0" env:"SPOA_LOOPS" placeholder:"N" help:"Event loops; 0 means one per physical core."`
@@ -48,7 +48,7 @@ type Globals struct {
 	Logfile         LogFile          `short:"l" env:"SPOA_LOGFILE" placeholder:"[MODE:]FILE" help:"Log to this file instead of stderr; MODE a appends (default), w truncates, A/W line-buffered."`
 	LogFormat       string           `default:"text" enum:"text,json" env:"SPOA_LOG_FORMAT" help:"Log format: text or json (default: ${default})."`
 	MonitorInterval Duration         `short:"i" default:"0" env:"SPOA_MONITOR_INTERVAL" placeholder:"TIME" help:"Log a statistics line this often; 0 means never."`
-	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics."`
+	MetricsAddr     string           `env:"SPOA_METRICS_ADDR" placeholder:"HOST:PORT" help:"Serve Prometheus metrics at http://HOST:PORT/metrics, and /healthz (alive) and /readyz (503 while draining)."`
 	Pprof           bool             `env:"SPOA_PPROF" help:"Also serve net/http/pprof under /debug/pprof/ on --metrics-addr."`
 	Version         kong.VersionFlag `short:"V" env:"-" help:"Print the version and exit."`
 	RecordFlags

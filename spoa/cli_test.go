@@ -53,11 +53,7 @@ func parse(t *testing.T, args []string, env map[string]string) (g Globals, f tes
 				code = int(r.(exitCode))
 			}
 		}()
-		kctx, err := p.Parse(args)
-		if err != nil {
-			p.FatalIfErrorf(err)
-		}
-		cmd = kctx.Command()
+		cmd = mustParse(p, args).Command()
 	}()
 	c := p.Model.Target.Addr().Interface().(*cli)
 	return c.Globals, f, cmd, code, buf.String()
@@ -72,12 +68,13 @@ func TestParse(t *testing.T) {
 		cmd   string
 	}{
 		{"defaults", []string{"alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
-			if g.Address != "0.0.0.0" || g.Port != 12345 || g.MaxFrameSize != 16380 || g.Loops != 0 ||
+			if g.Address != "127.0.0.1" || g.Port != 12345 || g.MaxFrameSize != 16380 || g.Loops != 0 ||
 				g.Runtime != 0 || g.LogFormat != "text" || f.Delay.D() != time.Second {
 				t.Errorf("defaults: %+v %+v", g, f)
 			}
-			if g.serverConfig().Address != "0.0.0.0:12345" {
-				t.Errorf("address %q", g.serverConfig().Address)
+			// SPOP has no authentication: loopback unless told otherwise.
+			if g.serverConfig().Address != "127.0.0.1:12345" {
+				t.Errorf("address %q; want 127.0.0.1:12345", g.serverConfig().Address)
 			}
 		}, "alpha"},
 		{"spoa-example letters", []string{"-a", "127.0.0.1", "-p", "9000", "-n", "3", "-m", "1024", "-c", "pipelining", "-c", "async", "-b", "64", "-r", "2s", "-t", "10", "-d", "-F", "/tmp/x.pid", "-i", "1m", "beta"}, nil,
@@ -96,6 +93,11 @@ func TestParse(t *testing.T) {
 		{"global flags after the agent", []string{"alpha", "--seed", "7", "-p", "1", "--delay", "250us"}, nil, func(t *testing.T, g Globals, f testFlags) {
 			if g.Port != 1 || f.Seed != 7 || f.Delay.D() != 250*time.Microsecond {
 				t.Errorf("port %d seed %d delay %v", g.Port, f.Seed, f.Delay)
+			}
+		}, "alpha"},
+		{"every interface", []string{"--address", "0.0.0.0", "alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
+			if a := g.serverConfig().Address; a != "0.0.0.0:12345" {
+				t.Errorf("address %q; want 0.0.0.0:12345", a)
 			}
 		}, "alpha"},
 		{"environment", []string{"alpha"}, map[string]string{"SPOA_ADDRESS": "::1", "SPOA_PORT": "7", "SPOA_SEED": "9", "SPOA_RUNTIME": "1d", "SPOA_CAPABILITY": "fragmentation"},
@@ -175,8 +177,8 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, _, _, code, out := parse(t, tt.args, nil)
-		if code != 80 && code != 1 || !strings.Contains(out, tt.want) {
-			t.Errorf("%q: exit %d, output:\n%s\nwant a usage error containing %q", tt.args, code, out, tt.want)
+		if code != 2 || !strings.Contains(out, tt.want) {
+			t.Errorf("%q: exit %d, output:\n%s\nwant exit 2 and a usage error containing %q", tt.args, code, out, tt.want)
 		}
 	}
 }
@@ -268,12 +270,21 @@ func TestHelpGolden(t *testing.T) {
 		{"help.golden", []string{"--help"}},
 		{"help-agent.golden", []string{"alpha", "--help"}},
 		{"help-probe.golden", []string{"probe", "--help"}},
+		{"help-config.golden", []string{"config", "--help"}},
+		// A generated agent: one agent, no example files, so no config
+		// command.
+		{"help-single.golden", []string{"--help"}},
 	}
 	t.Setenv("COLUMNS", "100")
 	for _, tt := range tests {
 		var out bytes.Buffer
 		var f testFlags
-		if code := run(tt.args, &deps{ctx: context.Background(), stdout: &out, stderr: &out}, testAgents(&f)); code != 0 {
+		agents := testAgents(&f)
+		agents[0].Files = map[string]string{"spoe.conf": "[alpha]\n"}
+		if tt.file == "help-single.golden" {
+			agents = []Agent{{Name: "alpha", Help: "Agent alpha.", Handler: nop, Flags: &f}}
+		}
+		if code := run(tt.args, &deps{ctx: context.Background(), stdout: &out, stderr: &out}, agents); code != 0 {
 			t.Fatalf("%v: exit %d", tt.args, code)
 		}
 		golden(t, filepath.Join("testdata", tt.file), out.Bytes())

@@ -22,16 +22,35 @@ type agentCounters struct {
 	record                   *record.Writer // --record, or nil
 }
 
-// metricsSource is what the /metrics page reads.
+// metricsSource is what the pages of --metrics-addr read.
 type metricsSource struct {
 	agent    string
 	stats    func() server.Stats
 	counters *agentCounters
+	// draining is set when SIGTERM (or the end of --runtime) starts the
+	// drain: /readyz then says 503.
+	draining *atomic.Bool
 }
 
-// metricsHandler serves /metrics and, with pprof, /debug/pprof/.
+// metricsHandler serves /metrics, the Kubernetes-style probes /healthz
+// (the process is alive: always 200) and /readyz (the agent listens and is
+// not draining: 200, else 503), and with pprof, /debug/pprof/. The pages
+// exist only once the agent listens: serve starts them after the server.
 func metricsHandler(src metricsSource, withPprof bool) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if src.draining != nil && src.draining.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "draining")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		writeMetrics(w, src.agent, src.stats(), src.counters)
@@ -54,7 +73,14 @@ var handlerErrorNames = [...]string{
 	server.ErrorCodeOverloaded: "overloaded",
 }
 
-// writeMetrics writes s in the Prometheus text exposition format (0.0.4).
+// latencyBuckets are the server histogram buckets (power-of-two
+// nanoseconds) whose upper bounds are the le of the exposed histogram: every
+// second one from 2^10 ns (about 1 µs) to 2^34 ns (about 17 s), 13 buckets
+// a factor 4 apart. Each exposed bucket is an exact sum of server buckets.
+var latencyBuckets = [...]int{10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34}
+
+// writeMetrics writes s in the Prometheus text exposition format (0.0.4),
+// followed by the Go runtime and process metrics.
 // Every metric is written on every scrape, zeros included, so that rate()
 // has a starting point.
 func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters) {
@@ -120,16 +146,18 @@ func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters)
 		"Time spent in the handler on the event loop, offloaded work excluded (sampled).")
 	h := s.HandlerLatency
 	var cum uint64
-	for i := 0; i < len(h.Buckets)-1; i++ {
-		cum += h.Buckets[i]
-		// Bucket i holds whole nanoseconds below UpperBound(i); Prometheus's
-		// le is inclusive, so it is one nanosecond less.
-		le := strconv.FormatFloat((h.UpperBound(i) - time.Nanosecond).Seconds(), 'g', -1, 64)
+	next := 0
+	for _, b := range latencyBuckets {
+		for ; next <= b; next++ {
+			cum += h.Buckets[next]
+		}
+		// Server bucket b holds whole nanoseconds below UpperBound(b);
+		// Prometheus's le is inclusive, so it is one nanosecond less.
+		le := formatFloat((h.UpperBound(b) - time.Nanosecond).Seconds())
 		fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"%s\"} %d\n", agentLabel, le, cum)
 	}
 	fmt.Fprintf(w, "spoa_handler_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", agentLabel, h.Count)
-	fmt.Fprintf(w, "spoa_handler_duration_seconds_sum{%s} %s\n", agentLabel,
-		strconv.FormatFloat(h.Sum.Seconds(), 'g', -1, 64))
+	fmt.Fprintf(w, "spoa_handler_duration_seconds_sum{%s} %s\n", agentLabel, formatFloat(h.Sum.Seconds()))
 	fmt.Fprintf(w, "spoa_handler_duration_seconds_count{%s} %d\n", agentLabel, h.Count)
 
 	if c != nil {
@@ -143,4 +171,6 @@ func writeMetrics(out io.Writer, agent string, s server.Stats, c *agentCounters)
 		metric("spoa_record_dropped_total", "counter", "Records dropped: --record queue full or file not writable.")
 		value("spoa_record_dropped_total", agentLabel, c.record.Dropped())
 	}
+	writeGoMetrics(w)
+	writeProcessMetrics(w)
 }

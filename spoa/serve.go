@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -83,6 +84,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 	}
 
 	counters := &agentCounters{record: rec}
+	var draining atomic.Bool
 	if g.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", g.MetricsAddr)
 		if err != nil {
@@ -90,7 +92,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
 		hs := &http.Server{
-			Handler:           metricsHandler(metricsSource{a.Name, srv.Stats, counters}, g.Pprof),
+			Handler:           metricsHandler(metricsSource{a.Name, srv.Stats, counters, &draining}, g.Pprof),
 			ReadHeaderTimeout: 5 * time.Second,
 		}
 		go func() { _ = hs.Serve(ln) }()
@@ -144,6 +146,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		}
 	}
 	log.Info("shutting down", "reason", reason, "timeout", g.shutdownTimeout())
+	draining.Store(true)
 	cancel()
 	sctx, scancel := context.WithTimeout(context.Background(), g.shutdownTimeout())
 	defer scancel()

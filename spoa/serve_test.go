@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,6 +173,28 @@ func TestRunServesReloadsAndDrains(t *testing.T) {
 		`spoa_handler_duration_seconds_count{agent="test"} `,
 		`spoa_reloads_total{agent="test",result="ok"} 1`,
 		`spoa_connections{agent="test"} `,
+		// The official Go client's Go and process collectors' names.
+		"# TYPE go_goroutines gauge\ngo_goroutines ",
+		"# TYPE go_threads gauge\ngo_threads ",
+		`go_info{version="` + runtime.Version() + `"} 1`,
+		"# TYPE go_gc_duration_seconds summary\n",
+		`go_gc_duration_seconds{quantile="0.5"} `,
+		"go_gc_duration_seconds_count ",
+		"# TYPE go_memstats_alloc_bytes gauge\ngo_memstats_alloc_bytes ",
+		"# TYPE go_memstats_alloc_bytes_total counter\ngo_memstats_alloc_bytes_total ",
+		"go_memstats_heap_inuse_bytes ",
+		"go_memstats_sys_bytes ",
+		"go_memstats_mallocs_total ",
+		"go_memstats_next_gc_bytes ",
+		"go_memstats_last_gc_time_seconds ",
+		"go_gc_gogc_percent ",
+		"go_sched_gomaxprocs_threads ",
+		"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+		"process_virtual_memory_bytes ",
+		"process_open_fds ",
+		"process_max_fds ",
+		"process_start_time_seconds ",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
@@ -180,6 +203,7 @@ func TestRunServesReloadsAndDrains(t *testing.T) {
 	if strings.Contains(metrics, `spoa_handler_duration_seconds_count{agent="test"} 0`) {
 		t.Errorf("latency histogram is empty after %d NOTIFYs", n)
 	}
+	checkExposition(t, metrics)
 
 	cancel()
 	wg.Wait()
@@ -221,4 +245,137 @@ func TestRunSetupError(t *testing.T) {
 	if code != 1 || !strings.Contains(out.String(), "broken: no list") {
 		t.Errorf("exit %d, output %q; want 1 and the Setup error", code, out.String())
 	}
+}
+
+// TestHealthEndpointsDuringDrain runs an agent on its default address with
+// --metrics-addr: it listens on 127.0.0.1 only; /healthz and /readyz say 200
+// while it serves; once SIGTERM starts the drain (held open by a NOTIFY
+// whose offloaded work the test holds), /readyz says 503 and /healthz still
+// 200; the held NOTIFY is then answered and the agent exits 0.
+func TestHealthEndpointsDuringDrain(t *testing.T) {
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	defer releaseAll()
+	entered := make(chan struct{}, 1)
+	agent := Agent{Name: "held", Handler: server.HandlerFunc(func(req *server.Request, acts *server.Actions) error {
+		return req.Offload(func(acts *server.Actions) error {
+			entered <- struct{}{}
+			<-release
+			acts.SetVar(spopwire.ScopeTransaction, "done", spopwire.BoolValue(true))
+			return nil
+		})
+	})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc, metricsc := make(chan net.Addr, 1), make(chan net.Addr, 1)
+	signals := make(chan os.Signal, 1)
+	var out bytes.Buffer
+	var mu sync.Mutex
+	w := lockedWriter{&mu, &out}
+	d := &deps{ctx: ctx, stdout: w, stderr: w, signals: signals,
+		ready:        func(a net.Addr) { addrc <- a },
+		metricsReady: func(a net.Addr) { metricsc <- a }}
+	code := -1
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// No --address: the default.
+		code = run([]string{"-p", "0", "-n", "1", "--metrics-addr", "127.0.0.1:0", "--shutdown-timeout", "30s", "held"}, d, []Agent{agent})
+	}()
+	var addr, maddr net.Addr
+	select {
+	case addr = <-addrc:
+		maddr = <-metricsc
+	case <-done:
+		t.Fatalf("the agent exited %d at start:\n%s", code, w.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the agent did not start:\n%s", w.String())
+	}
+	if ip := addr.(*net.TCPAddr).IP; !ip.Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Errorf("listening on %v by default; want 127.0.0.1", addr)
+	}
+	base := "http://" + maddr.String()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
+		if got, body := get(t, base+path); got != want {
+			t.Errorf("GET %s = %d %q while serving; want %d", path, got, body, want)
+		}
+	}
+
+	// A NOTIFY whose work stays in flight keeps the drain open.
+	cl := dialAgent(t, addr.String())
+	b, start := spopwire.StartFrame(nil, spopwire.FrameNotify, spopwire.FlagFin, 1, 1)
+	b = spoptest.AppendMessages(b, spoptest.Msg("m"))
+	spopwire.FinishFrame(b, start)
+	if _, err := cl.c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the offloaded work never started")
+	}
+	signals <- syscall.SIGTERM
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _ := get(t, base+"/readyz")
+		if code == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still %d 10s after SIGTERM", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got, body := get(t, base+"/healthz"); got != 200 {
+		t.Errorf("GET /healthz = %d %q during the drain; want 200", got, body)
+	}
+	select {
+	case <-done:
+		t.Fatalf("the agent exited (%d) with work in flight", code)
+	default:
+	}
+
+	releaseAll()
+	if f := cl.read(t); f.Type != spopwire.FrameAck {
+		t.Errorf("held NOTIFY answered with %v; want its ACK", f.Type)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the agent did not exit after the drain")
+	}
+	if code != 0 {
+		t.Errorf("exit %d; want 0\n%s", code, w.String())
+	}
+}
+
+// get returns the status and body of GET url.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
