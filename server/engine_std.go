@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/spopkit/spopkit/spopwire"
 )
 
 // stdEngine is the portable engine: package net, one goroutine per
@@ -200,7 +202,7 @@ func (c *stdConn) serve() {
 		}
 		handshake := c.sess.HandshakeDone()
 		c.mu.Unlock()
-		if hasWholeFrame(in) {
+		if spopwire.HasWholeFrame(in) {
 			// Frames held back by backpressure or by Receive's output bound:
 			// handle them before waiting for more bytes.
 			if in, ok = c.handle(in, 0); !ok {

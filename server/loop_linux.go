@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spopkit/spopkit/spopwire"
 	"golang.org/x/sys/unix"
 )
 
@@ -309,7 +310,7 @@ func (l *loop) read(c *conn) {
 		// Frames held back (at the in-flight cap, or by Receive's output
 		// bound) are handled before anything more is read: c.in then never
 		// holds more than one read's worth.
-		doRead = c.readable && !hasWholeFrame(c.in)
+		doRead = c.readable && !spopwire.HasWholeFrame(c.in)
 	)
 	switch {
 	case len(c.in) == 0:
@@ -355,7 +356,7 @@ func (l *loop) read(c *conn) {
 		l.closeConn(c)
 		return
 	}
-	if !c.queued && (c.readable || hasWholeFrame(c.in)) {
+	if !c.queued && (c.readable || spopwire.HasWholeFrame(c.in)) {
 		c.queued = true
 		l.again = append(l.again, c)
 	}

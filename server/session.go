@@ -158,10 +158,13 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	off, limit := 0, len(out)+maxOutPerReceive
 	var f spopwire.Frame
 	for off < len(in) && s.WantRead() && len(s.out) < limit {
-		m := consumeFrame(&f, in[off:], s.maxFrame)
-		if m <= 0 {
-			if m < 0 {
-				st := spopwire.Status(-m)
+		// The length prefix is checked against max-frame-size before the
+		// body is buffered: a peer announcing a huge frame gets status 3
+		// without the agent reading or allocating anything more.
+		m := spopwire.ConsumeFrameInto(&f, in[off:], s.maxFrame)
+		if m < 0 {
+			if err := spopwire.ParseError(m); err != spopwire.ErrNeedMore {
+				st := spopwire.StatusOf(err)
 				s.fail(st, st.String())
 			}
 			break
