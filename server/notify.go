@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"runtime/debug"
 	"time"
 
 	"github.com/spopkit/spopkit/spopwire"
@@ -81,9 +80,7 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	s.acts.buf = nil
 	s.req.Payload = nil
 
-	if code == 0 && s.acts.err != nil {
-		code, err = ErrorCodeAckTooBig, s.acts.err
-	}
+	code, err = ackOutcome(code, err, &s.acts)
 	if j := s.job; j != nil {
 		s.job = nil
 		if code == 0 {
@@ -95,36 +92,14 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 		s.srv.pool.putJob(j)
 	}
 	if code != 0 {
-		out = appendErrorVar(out[:payloadStart], s.set, code)
 		s.t.add(cErrCode0+int(code), 1)
-		s.set.reportError(&HandlerError{Code: code, ConnID: s.info.id, StreamID: streamID, FrameID: frameID, Err: err})
 	}
-	spopwire.FinishFrame(out, start)
+	out = finishAck(out, start, payloadStart, s.set, code,
+		HandlerError{ConnID: s.info.id, StreamID: streamID, FrameID: frameID, Err: err})
 	s.t.add(cAcks, 1)
 	s.t.add(cFramesOut, 1)
 	s.out = out
 	s.answered = true
-}
-
-// callHandler runs HandleNotify and turns its error or panic into an error
-// code. The deferred recover is open-coded by the compiler: it costs nothing
-// until a panic happens.
-func (s *Session) callHandler() (code int64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			code, err = ErrorCodePanic, &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	err = s.h.HandleNotify(&s.req, &s.acts)
-	switch {
-	case s.overloaded:
-		return ErrorCodeOverloaded, ErrOverloaded
-	case err == nil:
-		return 0, nil
-	case errors.Is(err, ErrOverloaded):
-		return ErrorCodeOverloaded, err
-	}
-	return ErrorCodeHandler, err
 }
 
 // offload is Request.Offload's implementation: it reserves a queue slot now
