@@ -23,10 +23,12 @@ type job struct {
 	hops       uint8
 }
 
-// poster is how a finished job reaches the goroutine that owns its session:
-// an epoll loop (queue + eventfd), a std connection, or a Session's caller.
-// post is called on worker goroutines and must not block.
-type poster interface {
+// owner is the session's hook into the goroutine that drives it, as the
+// worker pool sees it: an epoll connection (its loop's queue and eventfd) or
+// the jobQueue of a Session made by NewSession (std engine, spoptest). post
+// hands it a finished job; it is called on worker goroutines and must not
+// block. The owner then calls Session.deliver on its own goroutine.
+type owner interface {
 	post(j *job)
 }
 
@@ -112,7 +114,7 @@ func (p *pool) do(j *job) {
 	j.buf = finishAck(acts.buf, 0, j.payloadOff, p.set, code,
 		HandlerError{ConnID: j.connID, StreamID: j.streamID, FrameID: j.frameID, Offloaded: true, Err: err})
 	j.code = code
-	j.sess.post.post(j)
+	j.sess.owner.post(j)
 }
 
 // stop ends the workers; queued jobs are dropped. It does not wait for the
@@ -125,7 +127,7 @@ func (p *pool) stop() {
 	close(p.quit)
 }
 
-// jobQueue is a poster for owners that poll: worker goroutines append under a
+// jobQueue is the owner hook of sessions whose driver polls: worker goroutines append under a
 // mutex and call wake; the owner takes the whole list at once.
 type jobQueue struct {
 	mu   sync.Mutex
