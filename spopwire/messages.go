@@ -53,7 +53,7 @@ func ConsumeArg(b []byte) (name []byte, v Value, n int) {
 func SkipArgs(b []byte, nargs int) int {
 	off := 0
 	for range nargs {
-		_, n := ConsumeRawBytes(b[off:])
+		n := skipRawBytes(b[off:])
 		if n < 0 {
 			return n
 		}
@@ -71,10 +71,15 @@ func SkipArgs(b []byte, nargs int) int {
 // value; a reader checks a NOTIFY payload with it before decoding it, so that
 // a handler never sees a torn message.
 func SkipMessage(b []byte) int {
-	_, nargs, n := ConsumeMessageHeader(b)
+	n := skipRawBytes(b) // the name
 	if n < 0 {
 		return n
 	}
+	if n >= len(b) {
+		return codeNeedMore
+	}
+	nargs := int(b[n])
+	n++
 	m := SkipArgs(b[n:], nargs)
 	if m < 0 {
 		return m

@@ -273,7 +273,7 @@ func SkipValue(b []byte) int {
 	case TypeIPv6:
 		return fixedSize(b, 17)
 	case TypeString, TypeBinary:
-		_, n := ConsumeRawBytes(b[1:])
+		n := skipRawBytes(b[1:])
 		if n < 0 {
 			return n
 		}
@@ -314,6 +314,16 @@ func ConsumeRawBytes(b []byte) ([]byte, int) {
 		return nil, codeNeedMore
 	}
 	return consumeRawBytesLong(b)
+}
+
+// skipRawBytes is ConsumeRawBytes without the view, small enough to inline
+// into the skipping loops.
+func skipRawBytes(b []byte) int {
+	if len(b) > 0 && b[0] < 240 && int(b[0]) < len(b) {
+		return 1 + int(b[0])
+	}
+	_, n := consumeRawBytesLong(b)
+	return n
 }
 
 func consumeRawBytesLong(b []byte) ([]byte, int) {
