@@ -51,12 +51,3 @@ func (p *bufPool) put(b []byte) {
 	}
 	p.free[c] = append(p.free[c], b[:0])
 }
-
-// hasWholeFrame reports whether b starts with a complete length-prefixed frame.
-func hasWholeFrame(b []byte) bool {
-	if len(b) < 4 {
-		return false
-	}
-	l := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
-	return 4+l <= uint64(len(b))
-}

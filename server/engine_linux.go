@@ -8,13 +8,22 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/spopkit/spopkit/server/internal/netpoll"
 	"golang.org/x/sys/unix"
 )
 
 const (
 	defaultEngine  = EngineEpoll
 	epollAvailable = true
+	// defaultBacklog is passed to listen(2) when Config.Backlog is 0; the
+	// kernel silently caps it at net.core.somaxconn, so this means "the
+	// maximum".
+	defaultBacklog = 65535
 )
+
+// reusePortControl sets SO_REUSEPORT on the std engine's TCP listener, so
+// that a new process can bind the same port while this one drains.
+var reusePortControl = netpoll.ReusePortControl
 
 // epollEngine runs Config.Loops event loops, each locked to an OS thread with
 // its own epoll instance and, for TCP, its own SO_REUSEPORT listener: the
@@ -76,7 +85,7 @@ func (e *epollEngine) start(ln net.Listener) (err error) {
 		}
 	}()
 	if ln != nil {
-		fd, err := dupListener(ln)
+		fd, err := netpoll.DupListener(ln)
 		if err != nil {
 			return err
 		}
@@ -85,24 +94,24 @@ func (e *epollEngine) start(ln net.Listener) (err error) {
 		e.loops[0].addListener(fd, true)
 	}
 	if set.Address != "" && ln == nil {
-		a, err := resolveTCP(set.Network, set.Address)
+		a, err := netpoll.ResolveTCP(set.Network, set.Address)
 		if err != nil {
 			return err
 		}
 		for i, l := range e.loops {
-			fd, err := listenTCP(a, backlog)
+			fd, err := netpoll.ListenTCP(a, backlog)
 			if err != nil {
 				return err
 			}
 			if i == 0 {
 				// Port 0: the kernel picked a port for the first loop;
 				// the others join it through SO_REUSEPORT.
-				ta, err := boundTCPAddr(fd)
+				ta, err := netpoll.BoundTCPAddr(fd)
 				if err != nil {
 					unix.Close(fd)
 					return err
 				}
-				e.tcpAddr, a.port = ta, ta.Port
+				e.tcpAddr, a.Port = ta, ta.Port
 			}
 			if err := l.addListener(fd, false); err != nil {
 				return err
@@ -110,7 +119,7 @@ func (e *epollEngine) start(ln net.Listener) (err error) {
 		}
 	}
 	if set.UnixPath != "" && ln == nil {
-		fd, err := listenUnix(set.UnixPath, backlog)
+		fd, err := netpoll.ListenUnix(set.UnixPath, backlog)
 		if err != nil {
 			return err
 		}

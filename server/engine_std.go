@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/spopkit/spopkit/spopwire"
 )
 
 // stdEngine is the portable engine: package net, one goroutine per
@@ -182,10 +184,7 @@ func (c *stdConn) serve() {
 	set := c.e.srv.set
 	size := min(int(set.MaxFrameSize)+4, 64<<10)
 	in := make([]byte, 0, size)
-	helloDeadline := time.Time{}
-	if set.HelloTimeout > 0 {
-		helloDeadline = time.Now().Add(set.HelloTimeout)
-	}
+	born := nanotime()
 	ok := true
 	for {
 		c.mu.Lock()
@@ -198,9 +197,10 @@ func (c *stdConn) serve() {
 			c.mu.Unlock()
 			return
 		}
-		handshake := c.sess.HandshakeDone()
+		active := nanotime()
+		at := c.sess.timeoutAt(born, active)
 		c.mu.Unlock()
-		if hasWholeFrame(in) {
+		if spopwire.HasWholeFrame(in) {
 			// Frames held back by backpressure or by Receive's output bound:
 			// handle them before waiting for more bytes.
 			if in, ok = c.handle(in, 0); !ok {
@@ -210,11 +210,8 @@ func (c *stdConn) serve() {
 		}
 
 		var deadline time.Time
-		switch {
-		case !handshake:
-			deadline = helloDeadline
-		case set.IdleTimeout > 0:
-			deadline = time.Now().Add(set.IdleTimeout)
+		if at != 0 {
+			deadline = time.Now().Add(time.Duration(at - active))
 		}
 		c.nc.SetReadDeadline(deadline)
 		if len(in) == cap(in) {
@@ -230,7 +227,7 @@ func (c *stdConn) serve() {
 		}
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && c.timeout(handshake) {
+			if errors.As(err, &ne) && ne.Timeout() && c.timeout(born, active) {
 				continue
 			}
 			return // EOF, reset, or closed by us: a normal end
@@ -242,7 +239,7 @@ func (c *stdConn) serve() {
 // returns the unconsumed input moved to the front.
 func (c *stdConn) handle(in []byte, n int) ([]byte, bool) {
 	c.mu.Lock()
-	c.sess.t.add(cBytesIn, uint64(n))
+	c.sess.countIO(n, 0)
 	m, out := c.sess.Receive(in, c.out)
 	c.out = out
 	ok := c.flushLocked()
@@ -251,11 +248,11 @@ func (c *stdConn) handle(in []byte, n int) ([]byte, bool) {
 }
 
 // timeout handles a read deadline: it reports whether the connection goes on
-// (idle deadline with work in progress).
-func (c *stdConn) timeout(handshake bool) bool {
+// (the session is not timed out: an idle deadline with work in progress).
+func (c *stdConn) timeout(born, active int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if handshake && !c.sess.Idle() {
+	if !c.sess.timedOut(born, active, nanotime()) {
 		return true
 	}
 	c.out = c.sess.Timeout(c.out)
@@ -272,7 +269,7 @@ func (c *stdConn) flushLocked() bool {
 	}
 	if len(c.out) > 0 {
 		n, err := c.nc.Write(c.out)
-		c.sess.t.add(cBytesOut, uint64(n))
+		c.sess.countIO(0, n)
 		c.out = c.out[:0]
 		if cap(c.out) > 256<<10 {
 			c.out = nil

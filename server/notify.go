@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"runtime/debug"
 	"time"
 
 	"github.com/spopkit/spopkit/spopwire"
@@ -34,73 +33,17 @@ func (s *Session) notify(f *spopwire.Frame) {
 // every message with exactly NB-ARGS arguments (spop-reference.md §3.5).
 // Checking before the handler runs means a handler never sees a torn
 // message, and a corrupt NOTIFY ends the connection with status 4 instead of
-// reaching application code. It only skips, building no value: the handler
+// reaching application code. SkipMessage builds no value: the handler
 // decodes the same bytes again, and this pass must stay cheap.
 func validMessages(b []byte) bool {
 	for len(b) > 0 {
-		n := skipRaw(b) // message name
-		if n < 0 || n >= len(b) {
+		n := spopwire.SkipMessage(b)
+		if n < 0 {
 			return false
 		}
-		nargs := int(b[n])
-		b = b[n+1:]
-		for ; nargs > 0; nargs-- {
-			n = skipRaw(b) // argument name
-			if n < 0 {
-				return false
-			}
-			b = b[n:]
-			if n = skipValue(b); n < 0 {
-				return false
-			}
-			b = b[n:]
-		}
+		b = b[n:]
 	}
 	return true
-}
-
-// skipRaw returns the length of the raw string at the start of b, or -1.
-func skipRaw(b []byte) int {
-	if len(b) > 0 && b[0] < 240 { // one-byte length: nearly every name
-		if int(b[0]) > len(b)-1 {
-			return -1
-		}
-		return 1 + int(b[0])
-	}
-	l, n := spopwire.ConsumeVarint(b)
-	if n < 0 || l > uint64(len(b)-n) {
-		return -1
-	}
-	return n + int(l)
-}
-
-// skipValue returns the length of the typed data at the start of b, or -1
-// (types 10-15 are invalid: their length is unknowable).
-func skipValue(b []byte) int {
-	if len(b) == 0 {
-		return -1
-	}
-	switch spopwire.Type(b[0] & 0x0F) {
-	case spopwire.TypeNull, spopwire.TypeBool:
-		return 1
-	case spopwire.TypeInt32, spopwire.TypeUint32, spopwire.TypeInt64, spopwire.TypeUint64:
-		if _, n := spopwire.ConsumeVarint(b[1:]); n > 0 {
-			return 1 + n
-		}
-	case spopwire.TypeIPv4:
-		if len(b) >= 5 {
-			return 5
-		}
-	case spopwire.TypeIPv6:
-		if len(b) >= 17 {
-			return 17
-		}
-	case spopwire.TypeString, spopwire.TypeBinary:
-		if n := skipRaw(b[1:]); n >= 0 {
-			return 1 + n
-		}
-	}
-	return -1
 }
 
 // dispatch runs the handler for one complete NOTIFY and appends its ACK to
@@ -140,9 +83,7 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	s.acts.buf = nil
 	s.req.Payload = nil
 
-	if code == 0 && s.acts.err != nil {
-		code, err = ErrorCodeAckTooBig, s.acts.err
-	}
+	code, err = ackOutcome(code, err, &s.acts)
 	if j := s.job; j != nil {
 		s.job = nil
 		if code == 0 {
@@ -154,36 +95,14 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 		s.srv.pool.putJob(j)
 	}
 	if code != 0 {
-		out = appendErrorVar(out[:payloadStart], s.set, code)
 		s.t.add(cErrCode0+int(code), 1)
-		s.set.reportError(&HandlerError{Code: code, ConnID: s.info.id, StreamID: streamID, FrameID: frameID, Err: err})
 	}
-	spopwire.FinishFrame(out, start)
+	out = finishAck(out, start, payloadStart, s.set, code,
+		HandlerError{ConnID: s.info.id, StreamID: streamID, FrameID: frameID, Err: err})
 	s.t.add(cAcks, 1)
 	s.t.add(cFramesOut, 1)
 	s.out = out
 	s.answered = true
-}
-
-// callHandler runs HandleNotify and turns its error or panic into an error
-// code. The deferred recover is open-coded by the compiler: it costs nothing
-// until a panic happens.
-func (s *Session) callHandler() (code int64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			code, err = ErrorCodePanic, &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	err = s.h.HandleNotify(&s.req, &s.acts)
-	switch {
-	case s.overloaded:
-		return ErrorCodeOverloaded, ErrOverloaded
-	case err == nil:
-		return 0, nil
-	case errors.Is(err, ErrOverloaded):
-		return ErrorCodeOverloaded, err
-	}
-	return ErrorCodeHandler, err
 }
 
 // offload is Request.Offload's implementation: it reserves a queue slot now

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
-
-	"github.com/spopkit/spopkit/spopwire"
 )
 
 // job is one offloaded NOTIFY on its way from the loop to a worker and back.
@@ -26,10 +23,12 @@ type job struct {
 	hops       uint8
 }
 
-// poster is how a finished job reaches the goroutine that owns its session:
-// an epoll loop (queue + eventfd), a std connection, or a Session's caller.
-// post is called on worker goroutines and must not block.
-type poster interface {
+// owner is the session's hook into the goroutine that drives it, as the
+// worker pool sees it: an epoll connection (its loop's queue and eventfd) or
+// the jobQueue of a Session made by NewSession (std engine, spoptest). post
+// hands it a finished job; it is called on worker goroutines and must not
+// block. The owner then calls Session.deliver on its own goroutine.
+type owner interface {
 	post(j *job)
 }
 
@@ -42,7 +41,6 @@ type pool struct {
 	closed atomic.Bool
 	start  sync.Once
 	free   sync.Pool
-	report func(error)
 }
 
 func newPool(set *settings) *pool {
@@ -50,10 +48,9 @@ func newPool(set *settings) *pool {
 		return nil
 	}
 	return &pool{
-		set:    set,
-		jobs:   make(chan *job, set.OffloadQueue),
-		quit:   make(chan struct{}),
-		report: set.reportError,
+		set:  set,
+		jobs: make(chan *job, set.OffloadQueue),
+		quit: make(chan struct{}),
 	}
 }
 
@@ -112,30 +109,12 @@ func (p *pool) worker() {
 func (p *pool) do(j *job) {
 	acts := Actions{buf: j.buf, start: j.payloadOff, limit: j.limit}
 	code, err := runOffload(j.fn, &acts)
+	code, err = ackOutcome(code, err, &acts)
 	j.fn = nil
-	buf := acts.buf
-	if code == 0 && acts.err != nil {
-		code, err = ErrorCodeAckTooBig, acts.err
-	}
-	if code != 0 {
-		buf = appendErrorVar(buf[:j.payloadOff], p.set, code)
-		p.report(&HandlerError{Code: code, ConnID: j.connID, StreamID: j.streamID, FrameID: j.frameID, Offloaded: true, Err: err})
-	}
-	spopwire.FinishFrame(buf, 0)
-	j.buf, j.code = buf, code
-	j.sess.post.post(j)
-}
-
-func runOffload(fn OffloadFunc, acts *Actions) (code int64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			code, err = ErrorCodePanic, &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	if err := fn(acts); err != nil {
-		return ErrorCodeHandler, err
-	}
-	return 0, nil
+	j.buf = finishAck(acts.buf, 0, j.payloadOff, p.set, code,
+		HandlerError{ConnID: j.connID, StreamID: j.streamID, FrameID: j.frameID, Offloaded: true, Err: err})
+	j.code = code
+	j.sess.owner.post(j)
 }
 
 // stop ends the workers; queued jobs are dropped. It does not wait for the
@@ -148,12 +127,7 @@ func (p *pool) stop() {
 	close(p.quit)
 }
 
-// appendErrorVar appends the set-var of the error variable.
-func appendErrorVar(b []byte, set *settings, code int64) []byte {
-	return spopwire.AppendSetVar(b, set.errVarScope, set.errVarName, spopwire.Int64Value(code))
-}
-
-// jobQueue is a poster for owners that poll: worker goroutines append under a
+// jobQueue is the owner hook of sessions whose driver polls: worker goroutines append under a
 // mutex and call wake; the owner takes the whole list at once.
 type jobQueue struct {
 	mu   sync.Mutex

@@ -60,6 +60,6 @@ func (r *registry) route(j *job, engine string, from *Session) bool {
 	j.sess = to
 	j.rerouted = true
 	j.hops++
-	to.post.post(j)
+	to.owner.post(j)
 	return true
 }

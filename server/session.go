@@ -28,13 +28,13 @@ import (
 // produced 256 KiB of output): call Receive on them again, when WantRead
 // allows, before waiting for more bytes.
 type Session struct {
-	srv  *Server
-	set  *settings
-	h    Handler
-	post poster
-	own  *jobQueue // the poster of a Session made by NewSession
-	t    *tally
-	sh   *shard // where t is published after each call (own sessions only)
+	srv   *Server
+	set   *settings
+	h     Handler
+	owner owner     // where offloaded work comes back (see owner)
+	own   *jobQueue // the owner of a Session made by NewSession
+	t     *tally
+	sh    *shard // where t is published after each call (own sessions only)
 
 	state     sessState
 	maxFrame  uint32                // negotiated (the configured value before the HELLO)
@@ -56,7 +56,6 @@ type Session struct {
 	sample      uint32 // counts NOTIFYs for latency sampling
 
 	out []byte // the output buffer during Receive and Poll
-	ext any    // the engine's connection (epoll)
 }
 
 // maxOutPerReceive bounds what one Receive call appends: tiny NOTIFYs can
@@ -91,14 +90,14 @@ func (srv *Server) NewSession(remote netip.AddrPort, wake func()) *Session {
 	return s
 }
 
-// newSession makes a session for an engine, which provides the poster and
+// newSession makes a session for an engine, which provides the owner hook and
 // the tally (shared by a loop's sessions) and publishes the counters itself.
-func (srv *Server) newSession(remote netip.AddrPort, p poster, t *tally) *Session {
+func (srv *Server) newSession(remote netip.AddrPort, o owner, t *tally) *Session {
 	s := &Session{
 		srv:      srv,
 		set:      srv.set,
 		h:        srv.h,
-		post:     p,
+		owner:    o,
 		t:        t,
 		maxFrame: srv.set.MaxFrameSize,
 		info:     connInfo{remote: remote, id: srv.connIDs.Add(1)},
@@ -158,10 +157,13 @@ func (s *Session) Receive(in, out []byte) (n int, outNew []byte) {
 	off, limit := 0, len(out)+maxOutPerReceive
 	var f spopwire.Frame
 	for off < len(in) && s.WantRead() && len(s.out) < limit {
-		m := consumeFrame(&f, in[off:], s.maxFrame)
-		if m <= 0 {
-			if m < 0 {
-				st := spopwire.Status(-m)
+		// The length prefix is checked against max-frame-size before the
+		// body is buffered: a peer announcing a huge frame gets status 3
+		// without the agent reading or allocating anything more.
+		m := spopwire.ConsumeFrameInto(&f, in[off:], s.maxFrame)
+		if m < 0 {
+			if err := spopwire.ParseError(m); err != spopwire.ErrNeedMore {
+				st := spopwire.StatusOf(err)
 				s.fail(st, st.String())
 			}
 			break
@@ -344,6 +346,35 @@ func (s *Session) Timeout(out []byte) []byte {
 	out, s.out = s.out, nil
 	s.publish()
 	return out
+}
+
+// timeoutAt is when the session times out if no input arrives, or 0 for
+// never: the hello timeout counts from the connection's start (born) until
+// the handshake is done, then the idle timeout from the last input (active).
+// Times are nanoseconds on the caller's clock (nanotime for the engines).
+func (s *Session) timeoutAt(born, active int64) int64 {
+	switch {
+	case s.state == stateHello && s.set.HelloTimeout > 0:
+		return born + int64(s.set.HelloTimeout)
+	case s.state != stateHello && s.set.IdleTimeout > 0:
+		return active + int64(s.set.IdleTimeout)
+	}
+	return 0
+}
+
+// timedOut reports whether the transport should call Timeout at now: the
+// time given by timeoutAt has passed and, for the idle timeout, no work is in
+// progress (an offloaded NOTIFY or a half-received fragmented one is not
+// idleness). Both engines ask this, so the policy lives here once.
+func (s *Session) timedOut(born, active, now int64) bool {
+	at := s.timeoutAt(born, active)
+	return at != 0 && now >= at && (s.state == stateHello || s.Idle())
+}
+
+// countIO adds bytes read and written by the transport to the counters.
+func (s *Session) countIO(in, out int) {
+	s.t.add(cBytesIn, uint64(in))
+	s.t.add(cBytesOut, uint64(out))
 }
 
 // HandshakeDone reports whether the HELLO exchange completed.

@@ -78,6 +78,16 @@ func BenchmarkNotify(b *testing.B) {
 				decodeNotifyIter(tt.frame)
 			}
 		})
+		b.Run(tt.name+"/check", func(b *testing.B) {
+			if got := checkNotify(tt.frame); got < 1 {
+				b.Fatalf("checkNotify = %d messages; want some", got)
+			}
+			b.SetBytes(int64(len(tt.frame)))
+			b.ReportAllocs()
+			for b.Loop() {
+				checkNotify(tt.frame)
+			}
+		})
 		b.Run(tt.name+"/low-level", func(b *testing.B) {
 			b.SetBytes(int64(len(tt.frame)))
 			b.ReportAllocs()

@@ -7,14 +7,24 @@
 // SizeX(v) int tells the encoded size. Nothing here reads or writes a socket,
 // starts a goroutine or allocates on the decode and encode paths.
 //
-// # Three outcomes
+// # Three outcomes: one n convention
 //
-// Every ConsumeX returns n > 0 (bytes consumed) on success, or a negative code:
-// ParseError(n) turns it into ErrNeedMore (the input ends before the value does:
-// read more and try again), ErrInvalidFrame (the bytes can never be valid; status 4)
-// or ErrFrameTooBig (a length prefix above the negotiated maximum; status 3).
-// Inside a complete frame "need more" is itself corrupt; the frame-level helpers
-// already report it as ErrInvalidFrame.
+// Every function that reads input (ConsumeX, SkipX, ConsumeFrameInto) reports
+// how it went in one int n, as protowire does:
+//
+//   - n >= 0: success, n bytes were read; b[n:] is what follows. Only
+//     SkipArgs(b, 0) reads nothing.
+//   - n < 0: failure, a code that ParseError turns into ErrNeedMore (the input
+//     ends before the value does: read more and try again), ErrInvalidFrame
+//     (the bytes can never be valid; status 4) or ErrFrameTooBig (a length
+//     prefix above the negotiated maximum; status 3). StatusOf gives the
+//     status an AGENT-DISCONNECT carries for it.
+//
+// Telling "need more" from corrupt is what a read loop needs, and costs one
+// comparison: ParseError(n) == ErrNeedMore. Inside a complete frame "need
+// more" is itself corrupt; the frame-level helpers (ConsumeFrameBody, the
+// iterators) already report it as ErrInvalidFrame. HasWholeFrame tells,
+// without decoding, whether a buffer holds a frame to hand to ConsumeFrame.
 //
 // # Views and their lifetime
 //

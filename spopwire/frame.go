@@ -101,42 +101,72 @@ func ConsumeFrameLength(b []byte, maxLength uint32) (uint32, int) {
 // only part of the frame the result is "need more" (or "too big" as soon as the
 // prefix is readable), so a reader knows how much to buffer before it buffers it.
 func ConsumeFrame(b []byte, maxLength uint32) (Frame, int) {
-	l, n := ConsumeFrameLength(b, maxLength)
+	var f Frame
+	n := ConsumeFrameInto(&f, b, maxLength)
 	if n < 0 {
 		return Frame{}, n
+	}
+	return f, n
+}
+
+// ConsumeFrameInto is ConsumeFrame decoding into *f, for a read loop that
+// reuses one Frame: returning the 48-byte Frame by value costs a copy per
+// frame on the NOTIFY path. On failure *f is left partly written.
+func ConsumeFrameInto(f *Frame, b []byte, maxLength uint32) int {
+	l, n := ConsumeFrameLength(b, maxLength)
+	if n < 0 {
+		return n
 	}
 	// Compare in 64 bits: on 32-bit platforms LengthSize+int(l) overflows for
 	// lengths near 2^31 when maxLength allows them.
 	if uint64(len(b)-LengthSize) < uint64(l) {
-		return Frame{}, codeNeedMore
+		return codeNeedMore
 	}
 	end := LengthSize + int(l)
-	f, m := ConsumeFrameBody(b[LengthSize:end])
-	if m < 0 {
-		return Frame{}, m
+	if m := consumeFrameBody(f, b[LengthSize:end]); m < 0 {
+		return m
 	}
-	return f, end
+	return end
 }
 
 // ConsumeFrameBody decodes a whole frame without its length prefix: body must be
 // exactly the frame's bytes. It returns len(body) on success.
 func ConsumeFrameBody(body []byte) (Frame, int) {
-	if len(body) < MinFrameLength {
-		return Frame{}, codeInvalid
+	var f Frame
+	if n := consumeFrameBody(&f, body); n < 0 {
+		return Frame{}, n
 	}
-	f := Frame{Type: FrameType(body[0]), Flags: Flags(binary.BigEndian.Uint32(body[1:5]))}
+	return f, len(body)
+}
+
+func consumeFrameBody(f *Frame, body []byte) int {
+	if len(body) < MinFrameLength {
+		return codeInvalid
+	}
+	f.Type = FrameType(body[0])
+	f.Flags = Flags(binary.BigEndian.Uint32(body[1:5]))
 	off := 5
 	var n int
 	if f.StreamID, n = ConsumeVarint(body[off:]); n < 0 {
-		return Frame{}, completeFrame(n)
+		return completeFrame(n)
 	}
 	off += n
 	if f.FrameID, n = ConsumeVarint(body[off:]); n < 0 {
-		return Frame{}, completeFrame(n)
+		return completeFrame(n)
 	}
 	off += n
 	f.Payload = body[off:len(body):len(body)]
-	return f, len(body)
+	return len(body)
+}
+
+// HasWholeFrame reports whether b starts with a length prefix and all the
+// bytes it announces, whether or not they form a valid frame: a reader with
+// input left over asks it to choose between decoding and reading more.
+func HasWholeFrame(b []byte) bool {
+	if len(b) < LengthSize {
+		return false
+	}
+	return uint64(len(b)-LengthSize) >= uint64(binary.BigEndian.Uint32(b))
 }
 
 // StartFrame appends a length placeholder and the frame header, and returns the

@@ -77,6 +77,18 @@ func FuzzConsumeFrame(f *testing.F) {
 		for b := data; ; {
 			fr, n := spopwire.ConsumeFrame(b, max)
 			l, ln := spopwire.ConsumeFrameLength(b, max)
+			var into spopwire.Frame
+			if m := spopwire.ConsumeFrameInto(&into, b, max); m != n || n >= 0 && !frameEqual(into, fr) {
+				t.Fatalf("ConsumeFrameInto = %+v, %s; ConsumeFrame = %+v, %s", into, nstr(m), fr, nstr(n))
+			}
+			// HasWholeFrame is "ConsumeFrame without a maximum is not need more",
+			// except for a length below the minimum, invalid before it is whole.
+			_, any := spopwire.ConsumeFrame(b, ^uint32(0))
+			whole, short := spopwire.HasWholeFrame(b), spopwire.ParseError(any) == spopwire.ErrNeedMore
+			tiny := len(b) >= spopwire.LengthSize && b[0]|b[1]|b[2] == 0 && b[3] < spopwire.MinFrameLength
+			if whole && short || !whole && !short && !tiny || n >= 0 && !whole {
+				t.Fatalf("HasWholeFrame(%d bytes) = %v; ConsumeFrame without maximum = %s", len(b), whole, nstr(any))
+			}
 			if n < 0 {
 				if n != ln && ln < 0 {
 					t.Fatalf("ConsumeFrame = %s but ConsumeFrameLength = %s", nstr(n), nstr(ln))
@@ -175,6 +187,9 @@ func FuzzConsumeValue(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, n := spopwire.ConsumeValue(data)
+		if m := spopwire.SkipValue(data); m != n {
+			t.Fatalf("SkipValue(%x) = %s; ConsumeValue = %s", data, nstr(m), nstr(n))
+		}
 		if n < 0 {
 			if err := spopwire.ParseError(n); err != spopwire.ErrNeedMore && err != spopwire.ErrInvalidFrame {
 				t.Fatalf("ConsumeValue = %s", nstr(n))
@@ -332,6 +347,9 @@ func FuzzMessages(f *testing.F) {
 			if m < 0 || n+m > len(rest) {
 				t.Fatalf("SkipArgs = %s for a message the iterator accepted", nstr(m))
 			}
+			if k := spopwire.SkipMessage(rest); k != n+m {
+				t.Fatalf("SkipMessage = %s; header and arguments take %d bytes", nstr(k), n+m)
+			}
 			enc = spopwire.AppendMessageHeader(enc, string(msg.Name), msg.NumArgs)
 			args := msg.Args()
 			argBytes := rest[n : n+m]
@@ -352,6 +370,9 @@ func FuzzMessages(f *testing.F) {
 			rest = rest[n+m:]
 		}
 		err := it.Err()
+		if k := spopwire.SkipMessage(rest); err != nil && k >= 0 {
+			t.Fatalf("Messages.Err() = %v but SkipMessage = %d", err, k)
+		}
 		switch {
 		case err != nil && err != spopwire.ErrInvalidFrame:
 			t.Fatalf("Messages.Err() = %v", err)
@@ -399,6 +420,9 @@ func FuzzActions(f *testing.F) {
 			enc = spopwire.AppendAction(enc, a)
 		}
 		err := it.Err()
+		if k := spopwire.SkipMessage(rest); err != nil && k >= 0 {
+			t.Fatalf("Messages.Err() = %v but SkipMessage = %d", err, k)
+		}
 		switch {
 		case err != nil && err != spopwire.ErrInvalidFrame:
 			t.Fatalf("Actions.Err() = %v", err)

@@ -48,17 +48,43 @@ func ConsumeArg(b []byte) (name []byte, v Value, n int) {
 	return name, v, n + m
 }
 
-// SkipArgs returns the number of bytes taken by the next nargs arguments of b.
+// SkipArgs returns the number of bytes taken by the next nargs arguments of
+// b, building no value.
 func SkipArgs(b []byte, nargs int) int {
 	off := 0
 	for range nargs {
-		_, _, n := ConsumeArg(b[off:])
+		n := skipRawBytes(b[off:])
 		if n < 0 {
+			return n
+		}
+		off += n
+		if n = SkipValue(b[off:]); n < 0 {
 			return n
 		}
 		off += n
 	}
 	return off
+}
+
+// SkipMessage returns the length of the whole message at the start of b: its
+// name, NB-ARGS and exactly that many arguments (ref §3.5). It builds no
+// value; a reader checks a NOTIFY payload with it before decoding it, so that
+// a handler never sees a torn message.
+func SkipMessage(b []byte) int {
+	n := skipRawBytes(b) // the name
+	if n < 0 {
+		return n
+	}
+	if n >= len(b) {
+		return codeNeedMore
+	}
+	nargs := int(b[n])
+	n++
+	m := SkipArgs(b[n:], nargs)
+	if m < 0 {
+		return m
+	}
+	return n + m
 }
 
 // Message is one message of a NOTIFY. Name and the arguments are views into the

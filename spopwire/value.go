@@ -252,6 +252,43 @@ func ConsumeValue(b []byte) (Value, int) {
 	return Value{}, codeInvalid
 }
 
+// SkipValue returns the length of the typed-data value at the start of b,
+// as ConsumeValue would, without building the Value: a cheap pass that checks
+// a payload before it is decoded for real.
+func SkipValue(b []byte) int {
+	if len(b) == 0 {
+		return codeNeedMore
+	}
+	switch Type(b[0] & 0x0F) {
+	case TypeNull, TypeBool:
+		return 1
+	case TypeInt32, TypeUint32, TypeInt64, TypeUint64:
+		_, n := ConsumeVarint(b[1:])
+		if n < 0 {
+			return n
+		}
+		return 1 + n
+	case TypeIPv4:
+		return fixedSize(b, 5)
+	case TypeIPv6:
+		return fixedSize(b, 17)
+	case TypeString, TypeBinary:
+		n := skipRawBytes(b[1:])
+		if n < 0 {
+			return n
+		}
+		return 1 + n
+	}
+	return codeInvalid
+}
+
+func fixedSize(b []byte, size int) int {
+	if len(b) < size {
+		return codeNeedMore
+	}
+	return size
+}
+
 // AppendRawString appends a raw string: varint length then bytes, no type
 // byte. Names (KV keys, message, argument and variable names) are raw strings.
 func AppendRawString(b []byte, s string) []byte {
@@ -277,6 +314,16 @@ func ConsumeRawBytes(b []byte) ([]byte, int) {
 		return nil, codeNeedMore
 	}
 	return consumeRawBytesLong(b)
+}
+
+// skipRawBytes is ConsumeRawBytes without the view, small enough to inline
+// into the skipping loops.
+func skipRawBytes(b []byte) int {
+	if len(b) > 0 && b[0] < 240 && int(b[0]) < len(b) {
+		return 1 + int(b[0])
+	}
+	_, n := consumeRawBytesLong(b)
+	return n
 }
 
 func consumeRawBytesLong(b []byte) ([]byte, int) {

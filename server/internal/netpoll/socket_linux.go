@@ -1,4 +1,4 @@
-package server
+package netpoll
 
 import (
 	"errors"
@@ -10,24 +10,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// defaultBacklog is passed to listen(2) when Config.Backlog is 0; the kernel
-// silently caps it at net.core.somaxconn, so this means "the maximum".
-const defaultBacklog = 65535
-
-// tcpListenAddr is a resolved TCP listening address.
-type tcpListenAddr struct {
+// ListenAddr is a resolved TCP listening address.
+type ListenAddr struct {
 	family int
 	v6only bool
 	ip     netip.Addr // unspecified for "every interface"
-	port   int
+	Port   int        // 0: the kernel picks one
 }
 
-func resolveTCP(network, address string) (tcpListenAddr, error) {
+// ResolveTCP resolves a TCP listening address as package net would listen on it.
+func ResolveTCP(network, address string) (ListenAddr, error) {
 	ta, err := net.ResolveTCPAddr(network, address)
 	if err != nil {
-		return tcpListenAddr{}, err
+		return ListenAddr{}, err
 	}
-	a := tcpListenAddr{port: ta.Port}
+	a := ListenAddr{Port: ta.Port}
 	ip, _ := netip.AddrFromSlice(ta.IP)
 	ip = ip.Unmap()
 	switch {
@@ -63,13 +60,13 @@ func ipv6Available() bool {
 	return true
 }
 
-// listenTCP opens a non-blocking listening socket with SO_REUSEPORT on a.
+// ListenTCP opens a non-blocking listening socket with SO_REUSEPORT on a.
 // SO_REUSEPORT is what lets every loop have a listener of its own on the same
 // port, with the kernel spreading new connections over them by a hash of the
 // 4-tuple (no shared accept queue, no thundering herd), and what lets a new
 // process bind the port while the old one drains. It must be set on every
 // socket of the group before bind, by the same user.
-func listenTCP(a tcpListenAddr, backlog int) (int, error) {
+func ListenTCP(a ListenAddr, backlog int) (int, error) {
 	fd, err := unix.Socket(a.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
@@ -93,9 +90,9 @@ func listenTCP(a tcpListenAddr, backlog int) (int, error) {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
 			return fail("setsockopt IPV6_V6ONLY", err)
 		}
-		sa = &unix.SockaddrInet6{Port: a.port, Addr: a.ip.As16()}
+		sa = &unix.SockaddrInet6{Port: a.Port, Addr: a.ip.As16()}
 	} else {
-		sa = &unix.SockaddrInet4{Port: a.port, Addr: a.ip.As4()}
+		sa = &unix.SockaddrInet4{Port: a.Port, Addr: a.ip.As4()}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -106,8 +103,8 @@ func listenTCP(a tcpListenAddr, backlog int) (int, error) {
 	return fd, nil
 }
 
-// boundTCPAddr returns the address a listening socket is bound to.
-func boundTCPAddr(fd int) (*net.TCPAddr, error) {
+// BoundTCPAddr returns the address a listening socket is bound to.
+func BoundTCPAddr(fd int) (*net.TCPAddr, error) {
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
 		return nil, os.NewSyscallError("getsockname", err)
@@ -125,8 +122,8 @@ func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// listenUnix opens a non-blocking listening UNIX stream socket at path.
-func listenUnix(path string, backlog int) (int, error) {
+// ListenUnix opens a non-blocking listening UNIX stream socket at path.
+func ListenUnix(path string, backlog int) (int, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
@@ -143,8 +140,8 @@ func listenUnix(path string, backlog int) (int, error) {
 	return fd, nil
 }
 
-// dupListener takes a non-blocking duplicate of ln's socket, for Serve.
-func dupListener(ln net.Listener) (int, error) {
+// DupListener takes a non-blocking duplicate of ln's socket, for Serve.
+func DupListener(ln net.Listener) (int, error) {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {
 		return -1, errors.New("server: the epoll engine needs a listener with a file descriptor (use Engine: \"std\")")
@@ -168,4 +165,34 @@ func dupListener(ln net.Listener) (int, error) {
 		return -1, os.NewSyscallError("fcntl O_NONBLOCK", err)
 	}
 	return nfd, nil
+}
+
+// Accept takes a connection from a non-blocking listener: a non-blocking,
+// close-on-exec socket, and the peer's address (the zero AddrPort for a UNIX
+// socket).
+func Accept(fd int) (int, netip.AddrPort, error) {
+	nfd, sa, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+	if err != nil {
+		return -1, netip.AddrPort{}, err
+	}
+	return nfd, sockaddrAddrPort(sa), nil
+}
+
+// SetNoDelay turns Nagle's algorithm off on a TCP socket.
+func SetNoDelay(fd int) error {
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}
+
+// ReusePortControl is a net.ListenConfig Control function that sets
+// SO_REUSEPORT, so that a new process can bind the same port while this one
+// drains (zero-downtime restart), as ListenTCP's sockets allow.
+func ReusePortControl(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
