@@ -31,7 +31,10 @@ type HAProxyResult struct {
 	// Counts are perf's counters on the agent during the wrk run (nil
 	// without perf): every syscall, some by name, context switches.
 	Counts map[string]uint64
-	Err    string
+	// Sockets is how many sockets the agent held at the end of the run:
+	// HAProxy's connections to it (plus its listener).
+	Sockets int
+	Err     string
 }
 
 // CPUPerRequest returns the agent CPU time per HTTP request.
@@ -294,8 +297,8 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 			}
 			measureWrk(o, tmp, ports[i], pid, hp.Process.Pid, &hr)
 			syscalls, _ := hr.PerRequest("syscalls")
-			o.logf("haproxy %-12s run %d: %8.0f req/s, agent CPU %v/req, %.2f syscalls/req, haproxy CPU %v/req %s",
-				hr.Agent, run, hr.ReqPerSec, hr.CPUPerRequest(), syscalls, hr.HAProxyCPUPerRequest(), hr.Err)
+			o.logf("haproxy %-12s run %d: %8.0f req/s, agent CPU %v/req, %.2f syscalls/req, %d sockets, haproxy CPU %v/req %s",
+				hr.Agent, run, hr.ReqPerSec, hr.CPUPerRequest(), syscalls, hr.Sockets, hr.HAProxyCPUPerRequest(), hr.Err)
 			res = append(res, hr)
 		}
 	}
@@ -327,6 +330,7 @@ func measureWrk(o ReportOptions, tmp string, port, pid, hpPid int, hr *HAProxyRe
 		cpu1, _ := ReadCPU(pid)
 		hr.AgentCPU = cpu1 - cpu0
 		hr.Counts = counter.stop()
+		hr.Sockets = countSockets(pid)
 	}
 	if m := reReqPerSec.FindStringSubmatch(out); m != nil {
 		hr.ReqPerSec, _ = strconv.ParseFloat(m[1], 64)
@@ -342,6 +346,19 @@ func measureWrk(o ReportOptions, tmp string, port, pid, hpPid int, hr *HAProxyRe
 	case hr.ReqPerSec == 0:
 		hr.Err = "no requests/s in wrk output: " + out
 	}
+}
+
+// countSockets counts the sockets among the open files of process pid.
+func countSockets(pid int) int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink(dir + "/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+			n++
+		}
+	}
+	return n
 }
 
 // perfEvents are the counters perf stat keeps on the agent, by the short

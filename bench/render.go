@@ -351,8 +351,8 @@ func RenderHAProxy(r *Report) string {
 		p("Extra lines in every spoe-agent: `%s`.", strings.Join(o.SPOEAgentExtra, "`, `"))
 	}
 	p("")
-	p("| HAProxy | agent | requests/s (median, min–max) | agent CPU/req | syscalls/req | epoll_pwait | read | write | futex | nanosleep | tgkill | ctx switches | HAProxy CPU/req |")
-	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	p("| HAProxy | agent | requests/s (median, min–max) | agent CPU/req | syscalls/req | epoll_pwait | read | write | futex | nanosleep | tgkill | ctx switches | agent sockets | HAProxy CPU/req |")
+	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	type key struct{ v, a string }
 	groups := map[key][]HAProxyResult{}
 	var order []key
@@ -364,7 +364,7 @@ func RenderHAProxy(r *Report) string {
 		groups[k] = append(groups[k], h)
 	}
 	for _, k := range order {
-		var rps, cpu, hcpu []float64
+		var rps, cpu, hcpu, socks []float64
 		per := map[string][]float64{}
 		for _, h := range groups[k] {
 			if h.Err != "" {
@@ -373,6 +373,7 @@ func RenderHAProxy(r *Report) string {
 			rps = append(rps, h.ReqPerSec)
 			cpu = append(cpu, float64(h.CPUPerRequest()))
 			hcpu = append(hcpu, float64(h.HAProxyCPUPerRequest()))
+			socks = append(socks, float64(h.Sockets))
 			for _, e := range perfEvents {
 				if v, ok := h.PerRequest(e.name); ok {
 					per[e.name] = append(per[e.name], v)
@@ -393,9 +394,14 @@ func RenderHAProxy(r *Report) string {
 			cpuCell = fmtDur(c)
 		}
 		hc, _, _ := medianOf(hcpu)
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", strings.TrimPrefix(k.v, "HAProxy version "), k.a,
+		sockCell := "–"
+		if k.a != "–" && len(socks) > 0 {
+			sc, _, _ := medianOf(socks)
+			sockCell = fmt.Sprintf("%.0f", sc)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", strings.TrimPrefix(k.v, "HAProxy version "), k.a,
 			cellRange(med, lo, hi, len(rps), fmtRate), cpuCell, cell("syscalls"), cell("epoll_pwait"), cell("read"),
-			cell("write"), cell("futex"), cell("nanosleep"), cell("tgkill"), cell("cs"), fmtDur(hc))
+			cell("write"), cell("futex"), cell("nanosleep"), cell("tgkill"), cell("cs"), sockCell, fmtDur(hc))
 	}
 	p("")
 	return b.String()
