@@ -53,7 +53,7 @@ func Engines() []string {
 type AgentOptions struct {
 	Engine     string
 	Listen     Target
-	Loops      int    // event loops for the spopkit epoll engine
+	Loops      int    // event loops for the spopkit epoll engine (0: the engine's default)
 	CPUProfile string // write a CPU profile of the whole life of the agent here
 	Stdout     io.Writer
 	Stdin      io.Reader
@@ -81,7 +81,7 @@ func RunAgent(o AgentOptions) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	srv, err := newEngine(o.Listen, max(o.Loops, 1))
+	srv, err := newEngine(o.Listen, max(o.Loops, 0))
 	if err != nil {
 		return err
 	}
@@ -130,23 +130,34 @@ type AgentProc struct {
 
 // AgentSpec says how to start an agent process.
 type AgentSpec struct {
-	Exe        []string // the spopbench binary (and arguments before "agent")
-	Engine     string
-	Listen     Target
-	CPUs       []int // the agent's affinity, inherited from the forking thread; nil: no pinning
-	Loops      int
-	CPUProfile string
+	Exe    []string // the spopbench binary (and arguments before "agent")
+	Engine string
+	Listen Target
+	CPUs   []int // the agent's affinity, inherited from the forking thread; nil: no pinning
+	Loops  int   // event loops of the epoll engine; 0 is 1 unless DefaultLoops
+	// DefaultLoops passes --loops 0: the engine's own default (one loop per
+	// physical core).
+	DefaultLoops bool
+	Env          []string // extra environment (GOMAXPROCS=…, GODEBUG=…)
+	CPUProfile   string
 }
 
 // StartAgent starts `spopbench agent` and waits (at most 10 s) for it to
 // report its address.
 func StartAgent(s AgentSpec) (*AgentProc, error) {
+	loops := max(s.Loops, 1)
+	if s.DefaultLoops {
+		loops = 0
+	}
 	args := append(slices.Clone(s.Exe[1:]), "agent", "--engine", s.Engine, "--listen", s.Listen.String(),
-		"--loops", fmt.Sprint(max(s.Loops, 1)))
+		"--loops", fmt.Sprint(loops))
 	if s.CPUProfile != "" {
 		args = append(args, "--cpuprofile", s.CPUProfile)
 	}
 	cmd := exec.Command(s.Exe[0], args...)
+	if s.Env != nil {
+		cmd.Env = append(os.Environ(), s.Env...)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -248,44 +248,7 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	}
 
 	if len(r.HAProxy) > 0 {
-		p("## Through a real HAProxy")
-		p("")
-		p("HTTP requests/s with `%s` against one HAProxy process (`nbthread 1`, started with `-db`) with two "+
-			"frontends answering `http-request return`: one with `filter spoe` (message `check-client-ip`, `args ip=src`, "+
-			"event `on-frontend-http-request`; the agent sets `sess.iprep.ip_score`, which the response echoes and which "+
-			"is checked before and after the load), one without. HAProxy, wrk and the agent share the machine's CPUs, "+
-			"unpinned.", HAProxyWrkCommand(o.WrkTime))
-		p("")
-		p("| HAProxy | agent | SPOE | requests/s (median, min–max) | agent CPU per request |")
-		p("| --- | --- | --- | ---: | ---: |")
-		type key struct{ v, a, mode string }
-		groups := map[key][]HAProxyResult{}
-		var order []key
-		for _, h := range r.HAProxy {
-			k := key{h.Version, h.Agent, h.Mode}
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], h)
-		}
-		for _, k := range order {
-			var rps, cpu []float64
-			for _, h := range groups[k] {
-				if h.Err == "" {
-					rps = append(rps, h.ReqPerSec)
-					cpu = append(cpu, float64(h.CPUPerRequest()))
-				}
-			}
-			med, lo, hi := medianOf(rps)
-			c, _, _ := medianOf(cpu)
-			cpuCell := fmtDur(c)
-			if k.mode == "off" {
-				cpuCell = "–"
-			}
-			p("| %s | %s | %s | %s | %s |", strings.TrimPrefix(k.v, "HAProxy version "), k.a, k.mode,
-				cellRange(med, lo, hi, len(rps), fmtRate), cpuCell)
-		}
-		p("")
+		b.WriteString(RenderHAProxy(r))
 	}
 
 	if len(r.Profiles) > 0 {
@@ -359,4 +322,87 @@ func machineBusy(r *Report) (bool, string) {
 	return true, fmt.Sprintf("The machine was busy with other work (1-minute load average up to %.1f on %d CPUs): "+
 		"absolute ACKs/s and latency tails are depressed and spread (see the generator's CPU share); "+
 		"ACKs per agent CPU-second is the comparison that survives the noise. Rerun on a quiet machine.", worst, cpus)
+}
+
+// RenderHAProxy renders the section measured through a real HAProxy: per
+// HAProxy version and contender, requests/s, agent CPU and system calls per
+// request (medians over the interleaved runs).
+func RenderHAProxy(r *Report) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	o := r.Options
+	p("## Through a real HAProxy")
+	p("")
+	p("HTTP requests/s with `%s` against one HAProxy process (`nbthread 1`, started with `-db`) with one frontend "+
+		"per agent answering `http-request return` with `filter spoe` (message `check-client-ip`, `args ip=src`, "+
+		"event `on-frontend-http-request`; the agent sets `sess.iprep.ip_score`, which the response echoes and which "+
+		"is checked before and after the load), each agent a process of its own behind its own backend, and one "+
+		"frontend without the filter (agent –). The runs against the frontends are interleaved, in an order rotated "+
+		"from run to run. HAProxy, wrk and the agents share the machine's CPUs, unpinned: compare contenders within "+
+		"a version, by the ratios. Agent CPU is the sum of its threads' schedstat over the run; system calls and "+
+		"context switches are counted by `perf stat -p PID` on the agent (`raw_syscalls:sys_enter`, "+
+		"`syscalls:sys_enter_NAME`, `context-switches`). Medians over %d runs.", HAProxyWrkCommand(o.WrkTime), o.Runs)
+	if len(o.HAProxyBackendExtra) > 0 {
+		p("")
+		p("Extra lines in every agent backend: `%s`.", strings.Join(o.HAProxyBackendExtra, "`, `"))
+	}
+	if len(o.SPOEAgentExtra) > 0 {
+		p("")
+		p("Extra lines in every spoe-agent: `%s`.", strings.Join(o.SPOEAgentExtra, "`, `"))
+	}
+	p("")
+	p("| HAProxy | agent | requests/s (median, min–max) | agent CPU/req | syscalls/req | epoll_pwait | read | write | futex | nanosleep | tgkill | ctx switches | agent sockets | HAProxy CPU/req |")
+	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	type key struct{ v, a string }
+	groups := map[key][]HAProxyResult{}
+	var order []key
+	for _, h := range r.HAProxy {
+		k := key{h.Version, h.Agent}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], h)
+	}
+	for _, k := range order {
+		var rps, cpu, hcpu, socks []float64
+		per := map[string][]float64{}
+		for _, h := range groups[k] {
+			if h.Err != "" {
+				continue
+			}
+			rps = append(rps, h.ReqPerSec)
+			cpu = append(cpu, float64(h.CPUPerRequest()))
+			hcpu = append(hcpu, float64(h.HAProxyCPUPerRequest()))
+			socks = append(socks, float64(h.Sockets))
+			for _, e := range perfEvents {
+				if v, ok := h.PerRequest(e.name); ok {
+					per[e.name] = append(per[e.name], v)
+				}
+			}
+		}
+		med, lo, hi := medianOf(rps)
+		cell := func(name string) string {
+			if len(per[name]) == 0 {
+				return "–"
+			}
+			m, _, _ := medianOf(per[name])
+			return fmt.Sprintf("%.2f", m)
+		}
+		cpuCell := "–"
+		if k.a != "–" && len(cpu) > 0 {
+			c, _, _ := medianOf(cpu)
+			cpuCell = fmtDur(c)
+		}
+		hc, _, _ := medianOf(hcpu)
+		sockCell := "–"
+		if k.a != "–" && len(socks) > 0 {
+			sc, _, _ := medianOf(socks)
+			sockCell = fmt.Sprintf("%.0f", sc)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", strings.TrimPrefix(k.v, "HAProxy version "), k.a,
+			cellRange(med, lo, hi, len(rps), fmtRate), cpuCell, cell("syscalls"), cell("epoll_pwait"), cell("read"),
+			cell("write"), cell("futex"), cell("nanosleep"), cell("tgkill"), cell("cs"), sockCell, fmtDur(hc))
+	}
+	p("")
+	return b.String()
 }

@@ -30,9 +30,15 @@ type ReportOptions struct {
 	Skip       map[string]bool // "load", "micro", "haproxy", "idle", "profile"
 	HAProxyBin string          // HAProxy 2.6 (Debian)
 	HAProxy3   string          // HAProxy 3.x, from HAPROXY3_BIN
-	Command    string          // the command line, quoted in the report
-	Revision   string          // the spopkit revision measured
-	Log        io.Writer
+	// HAContenders are the agents measured through HAProxy (default:
+	// DefaultHAContenders); HAProxyBackendExtra and SPOEAgentExtra are
+	// extra lines for every agent backend and spoe-agent section.
+	HAContenders        []HAContender
+	HAProxyBackendExtra []string
+	SPOEAgentExtra      []string
+	Command             string // the command line, quoted in the report
+	Revision            string // the spopkit revision measured
+	Log                 io.Writer
 }
 
 // Measurement is one run of one contender in one scenario.
@@ -117,6 +123,36 @@ func (r *Report) Failures() []string {
 	return f
 }
 
+// newReport starts a report: the contenders this build has.
+func newReport(o ReportOptions) *Report {
+	r := &Report{Machine: DescribeMachine(), Options: o, Started: time.Now(),
+		Skipped: map[string]string{}, Profiles: map[string]string{}}
+	for _, e := range contenderOrder {
+		if _, ok := agentEngines[e]; ok {
+			r.Engines = append(r.Engines, e)
+		} else {
+			r.Skipped[e] = "engine not in this build (server package does not provide it yet)"
+		}
+	}
+	return r
+}
+
+// RunHAProxyOnly runs the section through real HAProxy alone.
+func RunHAProxyOnly(o ReportOptions) (*Report, error) {
+	r := newReport(o)
+	if o.Runs < 1 {
+		return nil, errf("runs must be ≥ 1")
+	}
+	tmp, err := os.MkdirTemp("", "spopbench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	r.HAProxy = runHAProxySection(o, r, tmp)
+	r.Elapsed = time.Since(r.Started)
+	return r, nil
+}
+
 // contenderOrder is the order of contenders in tables and runs.
 var contenderOrder = []string{"ceiling", "epoll", "std"}
 
@@ -130,15 +166,7 @@ func (o *ReportOptions) logf(format string, args ...any) {
 // some runs failed validation (see Report.Failures); an error means the report
 // could not be produced at all.
 func RunReport(o ReportOptions) (*Report, error) {
-	r := &Report{Machine: DescribeMachine(), Options: o, Started: time.Now(),
-		Skipped: map[string]string{}, Profiles: map[string]string{}}
-	for _, e := range contenderOrder {
-		if _, ok := agentEngines[e]; ok {
-			r.Engines = append(r.Engines, e)
-		} else {
-			r.Skipped[e] = "engine not in this build (server package does not provide it yet)"
-		}
-	}
+	r := newReport(o)
 	if err := RaiseNoFile(); err != nil {
 		return nil, err
 	}

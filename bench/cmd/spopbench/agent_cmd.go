@@ -12,7 +12,7 @@ import (
 type AgentCmd struct {
 	Engine     string `help:"Contender: ceiling, epoll or std." default:"ceiling" enum:"ceiling,epoll,std"`
 	Listen     string `help:"Listen address, tcp:HOST:PORT or unix:PATH (loopback only)." default:"tcp:127.0.0.1:0" placeholder:"ADDR"`
-	Loops      int    `help:"Event loops of the epoll engine." default:"1"`
+	Loops      int    `help:"Event loops of the epoll engine (0: one per physical core, the engine's default)." default:"1"`
 	CPUProfile string `name:"cpuprofile" help:"Write a CPU profile of the agent to this file." type:"path" placeholder:"FILE"`
 }
 
