@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spopkit/spopkit/bench"
@@ -35,7 +36,7 @@ func (c *HAProxyCmd) Run() error {
 	o := bench.ReportOptions{
 		Exe: []string{exe}, Root: root, Runs: c.Runs, HAProxyBin: c.HAProxy, HAProxy3: c.HAProxy3,
 		Log: os.Stderr, WrkTime: c.Duration, HAProxyBackendExtra: c.BackendOpt, SPOEAgentExtra: c.SPOEOpt,
-		Command: "go run ./bench/cmd/spopbench " + fmt.Sprint(os.Args[1:]),
+		Command: "go run ./bench/cmd/spopbench " + strings.Join(os.Args[1:], " "),
 	}
 	for _, s := range c.Contender {
 		hc, err := bench.ParseHAContender(s)
