@@ -150,7 +150,7 @@ func (p *pool) stop() {
 
 // appendErrorVar appends the set-var of the error variable.
 func appendErrorVar(b []byte, set *settings, code int64) []byte {
-	return spopwire.AppendSetVar(b, set.errVarScope, set.errVarName, spopwire.Int64Value(code))
+	return spopwire.AppendSetVar(b, set.errVarScope, set.errVarName, spopwire.Int64Value(set.ErrorCodeBase+code))
 }
 
 // jobQueue is a poster for owners that poll: worker goroutines append under a
