@@ -240,7 +240,9 @@ func echoDriver(pkg string, model *model) []byte {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("package %s", pkg)
 	p(`import (
+	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/spopkit/spopkit/spoa/arg"
@@ -249,7 +251,11 @@ func echoDriver(pkg string, model *model) []byte {
 	"github.com/spopkit/spopkit/spopwire"
 )
 
-var _ = netip.Addr{}
+var (
+	_ = netip.Addr{}
+	_ = slog.Info
+	_ = strings.Contains
+)
 
 func state(s arg.State) spopwire.Value {
 	switch s {
@@ -383,6 +389,33 @@ func TestEcho(t *testing.T) {
 		p("acts, err := hp.Notify(spoptest.Msg(%q))", m.Name)
 		p("if err != nil { t.Fatal(err) }")
 		p("check(t, %q, acts, []want{%s})", m.Name+" absent", strings.Join(wants, ", "))
+		p("}")
+	}
+	p("}")
+	// LogValue: every argument by its key, through slog.
+	p("func TestLogValue(t *testing.T) {")
+	for _, m := range msgs {
+		if len(m.Fields) == 0 {
+			continue
+		}
+		var keys []string
+		p("{")
+		p("var b []byte")
+		for _, f := range m.Fields {
+			p("b = spopwire.AppendArg(b, %q, %s)", f.Name, kindCases[f.Kind].good)
+			key := f.Name
+			if f.Positional {
+				key = f.Field
+			}
+			keys = append(keys, key)
+		}
+		p("var m %s", m.Type)
+		p("if _, err := m.DecodeArgs(b, %d); err != nil { t.Fatal(err) }", len(m.Fields))
+		p("var out strings.Builder")
+		p("slog.New(slog.NewTextHandler(&out, nil)).Info(\"x\", \"msg\", m)")
+		p("for _, k := range %#v {", keys)
+		p("if !strings.Contains(out.String(), \"msg.\"+k+\"=\") { t.Errorf(\"%%s: no msg.%%s= in %%s\", %q, k, out.String()) }", m.Name)
+		p("}")
 		p("}")
 	}
 	p("}")

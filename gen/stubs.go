@@ -49,6 +49,9 @@ func HandlerStub(f *File, opts Options) ([]byte, error) {
 	for _, msg := range m.Messages {
 		g.P()
 		g.P("// ", msg.Method, " handles spoe-message ", strconv.Quote(msg.Name), ".")
+		if msg.SameAs != "" {
+			g.P("// msg has ", msg.SameAs, "'s type: both methods can call one function.")
+		}
 		g.P("func (handler) ", msg.Method, "(req *server.Request, msg ", msg.Type, ", acts Actions) error {")
 		g.P("// TODO: read msg's fields, then set the variables haproxy.cfg reads.")
 		g.P("return nil")
