@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spopkit/spopkit/e2e/testdata/wafagent"
+	"github.com/spopkit/spopkit/gen"
 	"github.com/spopkit/spopkit/spoa"
 )
 
@@ -133,5 +135,22 @@ func startSpoaAgent(t testing.TB, agent spoa.Agent, addr string) *syncWriter {
 		if i == 100 {
 			t.Fatalf("agent %s does not listen on %s: %v", agent.Name, addr, err)
 		}
+	}
+}
+
+// TestWAFAgentCurrent: the checked-in generated code of testdata/wafagent is
+// what spopgen makes of its coraza.conf and haproxy.cfg today (spopgen
+// verify skips testdata folders).
+func TestWAFAgentCurrent(t *testing.T) {
+	files, err := gen.Run(gen.Request{Conf: "testdata/wafagent/coraza.conf", Package: "wafagent", HAProxyCfg: "testdata/wafagent/haproxy.cfg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, err := os.ReadFile(files[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(have, files[0].Data) {
+		t.Errorf("%s is stale: run go generate in e2e/testdata/wafagent", files[0].Path)
 	}
 }
