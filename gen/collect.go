@@ -371,20 +371,23 @@ func writtenKinds(cfg *spoeconf.HAProxyConfig) map[string]written {
 		if !u.Write || bad[u.Name] {
 			continue
 		}
-		k := KindValue
-		if u.Expr != "" {
-			k = InferKind(u.Expr)
+		k, how := KindValue, ""
+		switch {
+		case u.Expr != "":
+			k, how = InferKind(u.Expr), "set-var("+u.Name+") "+u.Expr
+		case u.Type != "":
+			k, how = kindOfType[u.Type], u.How+"("+u.Name+")"
+		default:
+			continue // unset-var: stores nothing
 		}
 		if prev, seen := out[u.Name]; k == KindValue || seen && prev.Kind != k {
-			if u.Expr != "" {
-				bad[u.Name] = true
-				delete(out, u.Name)
-			}
+			bad[u.Name] = true
+			delete(out, u.Name)
 			continue
 		} else if seen {
 			continue
 		}
-		out[u.Name] = written{Kind: k, From: fmt.Sprintf("set-var(%s) %s at %s:%d", u.Name, u.Expr, cfg.Name, u.Pos.Line)}
+		out[u.Name] = written{Kind: k, From: fmt.Sprintf("%s at %s:%d", how, cfg.Name, u.Pos.Line)}
 	}
 	return out
 }

@@ -22,6 +22,7 @@ func TestHAProxyConfigVars(t *testing.T) {
     acl pfx var(txn.iprep.path) -m beg /admin
     acl v6 var(txn.iprep.ip) -m ip 10.0.0.0/8
     http-request deny if { var(txn.iprep.n),add(1) -m int gt 3 } || { var(txn.iprep.s),lower -m str x }
+    http-request set-var-fmt(txn.iprep.f) "%[src]:%[src_port]"
 `
 	c := ParseHAProxyConfig("h.cfg", []byte(src))
 	var got []string
@@ -49,6 +50,7 @@ func TestHAProxyConfigVars(t *testing.T) {
 		"txn.iprep.ip h.cfg:12:12 read ip -m ip",
 		"txn.iprep.n h.cfg:13:28 read int ,add",
 		"txn.iprep.s h.cfg:13:71 read str ,lower",
+		"txn.iprep.f h.cfg:14:18 write ",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Vars =\n%q\nwant\n%q", got, want)

@@ -17,6 +17,7 @@ type VarUse struct {
 	// Type is what a read says of the stored type: "int", "bool", "str" or
 	// "ip", "" when it says nothing (-m found, a converter that takes any
 	// type). Printed reads (%[var()]) say "str" weakly: any type prints.
+	// For a write, set-var-fmt's "str" (it stores the formatted string).
 	Type    string
 	How     string // the evidence as written: "-m int", ",add()", "gt", "%[var()]"
 	Printed bool   // a %[var()] of a log format or header value
@@ -53,6 +54,12 @@ func varUses(words []Word) []VarUse {
 	var out []VarUse
 	for wi, w := range words {
 		text := w.Text
+		if name, ok := strings.CutPrefix(text, "set-var-fmt("); ok {
+			if end := strings.IndexAny(name, ",)"); end > 0 {
+				out = append(out, VarUse{Name: strings.TrimSpace(name[:end]), Pos: w.Pos, Write: true, Type: "str", How: "set-var-fmt"})
+			}
+			continue
+		}
 		for off := 0; ; {
 			i := strings.Index(text[off:], "var(")
 			if i < 0 {
