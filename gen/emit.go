@@ -151,14 +151,19 @@ func (g *printer) decoder(m *genMessage) {
 	g.P("return 0, spopwire.ErrInvalidFrame")
 	g.P("}")
 	g.P("off += n")
+	// HAProxy sends the arguments in declaration order: the cases by
+	// position come first, so that the argument at position i costs integer
+	// compares until its own case; then named arguments sent elsewhere.
 	g.P("switch {")
 	for _, f := range m.Fields {
-		if f.Positional {
-			g.P("case i == ", f.Pos, " && string(name) == ", strconv.Quote(f.Name), ":")
-		} else {
-			g.P("case string(name) == ", strconv.Quote(f.Name), ":")
-		}
+		g.P("case i == ", f.Pos, " && string(name) == ", strconv.Quote(f.Name), ":")
 		g.P("n = m.", f.Field, ".Decode(b[off:])")
+	}
+	for _, f := range m.Fields {
+		if !f.Positional {
+			g.P("case string(name) == ", strconv.Quote(f.Name), ":")
+			g.P("n = m.", f.Field, ".Decode(b[off:])")
+		}
 	}
 	g.P("default:")
 	g.P("_, n = spopwire.ConsumeValue(b[off:])")

@@ -37,6 +37,8 @@ func (m *MyMessageName) DecodeArgs(b []byte, nargs int) (int, error) {
 		}
 		off += n
 		switch {
+		case i == 0 && string(name) == "ip":
+			n = m.IP.Decode(b[off:])
 		case string(name) == "ip":
 			n = m.IP.Decode(b[off:])
 		default:

@@ -45,6 +45,16 @@ func (m *Mirror) DecodeArgs(b []byte, nargs int) (int, error) {
 		}
 		off += n
 		switch {
+		case i == 0 && string(name) == "arg_method":
+			n = m.ArgMethod.Decode(b[off:])
+		case i == 1 && string(name) == "arg_path":
+			n = m.ArgPath.Decode(b[off:])
+		case i == 2 && string(name) == "arg_ver":
+			n = m.ArgVer.Decode(b[off:])
+		case i == 3 && string(name) == "arg_hdrs":
+			n = m.ArgHdrs.Decode(b[off:])
+		case i == 4 && string(name) == "arg_body":
+			n = m.ArgBody.Decode(b[off:])
 		case string(name) == "arg_method":
 			n = m.ArgMethod.Decode(b[off:])
 		case string(name) == "arg_path":

@@ -45,6 +45,16 @@ func (m *CheckRequest) DecodeArgs(b []byte, nargs int) (int, error) {
 		}
 		off += n
 		switch {
+		case i == 0 && string(name) == "ip":
+			n = m.IP.Decode(b[off:])
+		case i == 1 && string(name) == "method":
+			n = m.Method.Decode(b[off:])
+		case i == 2 && string(name) == "path":
+			n = m.Path.Decode(b[off:])
+		case i == 3 && string(name) == "port":
+			n = m.Port.Decode(b[off:])
+		case i == 4 && string(name) == "body":
+			n = m.Body.Decode(b[off:])
 		case string(name) == "ip":
 			n = m.IP.Decode(b[off:])
 		case string(name) == "method":

@@ -55,6 +55,26 @@ func (m *CorazaReq) DecodeArgs(b []byte, nargs int) (int, error) {
 		}
 		off += n
 		switch {
+		case i == 0 && string(name) == "app":
+			n = m.App.Decode(b[off:])
+		case i == 1 && string(name) == "id":
+			n = m.ID.Decode(b[off:])
+		case i == 2 && string(name) == "src-ip":
+			n = m.SrcIP.Decode(b[off:])
+		case i == 3 && string(name) == "src-port":
+			n = m.SrcPort.Decode(b[off:])
+		case i == 4 && string(name) == "method":
+			n = m.Method.Decode(b[off:])
+		case i == 5 && string(name) == "path":
+			n = m.Path.Decode(b[off:])
+		case i == 6 && string(name) == "query":
+			n = m.Query.Decode(b[off:])
+		case i == 7 && string(name) == "version":
+			n = m.Version.Decode(b[off:])
+		case i == 8 && string(name) == "headers":
+			n = m.Headers.Decode(b[off:])
+		case i == 9 && string(name) == "body":
+			n = m.Body.Decode(b[off:])
 		case string(name) == "app":
 			n = m.App.Decode(b[off:])
 		case string(name) == "id":
