@@ -32,10 +32,6 @@ type HAProxyCfg struct {
 	Data []byte
 }
 
-func (c *HAProxyCfg) parsed() *spoeconf.HAProxyConfig {
-	return spoeconf.ParseHAProxyConfig(c.Name, c.Data)
-}
-
 // model is what a generated file holds, decided by collect and printed by
 // emit: collect makes every choice (selection, names, kinds, setters), emit
 // makes none.
@@ -114,7 +110,11 @@ type cfgVar struct {
 
 // collect decides what the generated file for f holds.
 func collect(f *File, opts Options) (*model, error) {
-	msgs, agents, err := collectMessages(f, opts)
+	var cfg *spoeconf.HAProxyConfig
+	if opts.HAProxyCfg != nil {
+		cfg = spoeconf.ParseHAProxyConfig(opts.HAProxyCfg.Name, opts.HAProxyCfg.Data)
+	}
+	msgs, agents, err := collectMessages(f, opts, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -129,16 +129,17 @@ func collect(f *File, opts Options) (*model, error) {
 			m.OnErrorOthers = append(m.OnErrorOthers, a.Name)
 		}
 	}
-	if cfg := opts.HAProxyCfg; cfg != nil {
-		m.Typed, m.CfgName = true, cfg.Name
-		m.Vars = agentVars(cfg.parsed(), agents)
+	if cfg != nil {
+		m.Typed, m.CfgName = true, opts.HAProxyCfg.Name
+		m.Vars = agentVars(cfg, agents)
 	}
 	return m, nil
 }
 
 // collectMessages selects the scopes and builds the messages to print, in
-// file order, with the agents of the selected scopes.
-func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
+// file order, with the agents of the selected scopes; cfg (nil without a
+// haproxy.cfg) types the arguments fetched from the variables it sets.
+func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genMessage, []*Agent, error) {
 	selected := func(name string) bool {
 		if len(opts.Scopes) == 0 {
 			return true
@@ -153,8 +154,8 @@ func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
 	var msgs []genMessage
 	var agents []*Agent
 	var vars map[string]written
-	if opts.HAProxyCfg != nil {
-		vars = writtenKinds(opts.HAProxyCfg.parsed())
+	if cfg != nil {
+		vars = writtenKinds(cfg)
 	}
 	byName := map[string]int{}
 	// The generated file's own names, and Dispatcher, which it declared before
