@@ -61,6 +61,21 @@ func TestEndToEnd(t *testing.T) {
 		}
 		write(t, filepath.Join(mod, pkg, "spoe.go"), code)
 		write(t, filepath.Join(mod, pkg, "echo_test.go"), echoDriver(pkg, m))
+		if cfg, err := os.ReadFile(filepath.Join(dir, "haproxy.cfg")); err == nil {
+			// With its haproxy.cfg, the typed setters and arguments: compiled
+			// (go vet below) with the handler stub.
+			typed := Options{Package: pkg + "cfg", HAProxyCfg: &HAProxyCfg{Name: "haproxy.cfg", Data: cfg}}
+			code, err := Generate(f, typed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stub, err := HandlerStub(f, typed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, filepath.Join(mod, typed.Package, "spoe.go"), code)
+			write(t, filepath.Join(mod, typed.Package, "handler.go"), stub)
+		}
 		if m.OnError != "" && agentPkg == "" {
 			// This one also runs as a program: the stubs, built below.
 			agentPkg, agentMsg = pkg, m.Messages[0]
@@ -84,6 +99,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("go test in the generated module: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+	vet := exec.Command("go", "vet", "./...")
+	vet.Dir = mod
+	vet.Env = cmd.Env
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Fatalf("go vet in the generated module: %v\n%s", err, out)
+	}
 	if agentPkg == "" {
 		t.Fatal("no golden case has option set-on-error")
 	}

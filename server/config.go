@@ -42,8 +42,8 @@ type Var struct {
 	Name  string
 }
 
-// The values of the error variable (Config.ErrorVar), an INT64 set in the ACK
-// of a NOTIFY the handler could not answer normally. The actions the handler
+// The values of the error variable (Config.ErrorVar), plus Config.ErrorCodeBase,
+// an INT64 set in the ACK of a NOTIFY the handler could not answer normally. The actions the handler
 // wrote before the failure are discarded.
 const (
 	ErrorCodeHandler    int64 = 1 // HandleNotify or an OffloadFunc returned an error
