@@ -43,8 +43,8 @@ type Var struct {
 }
 
 // The values of the error variable (Config.ErrorVar), plus Config.ErrorCodeBase,
-// an INT64 set in the ACK of a NOTIFY the handler could not answer normally. The actions the handler
-// wrote before the failure are discarded.
+// an INT64 set in the ACK of a NOTIFY the handler could not answer normally.
+// The actions the handler wrote before the failure are discarded.
 const (
 	ErrorCodeHandler    int64 = 1 // HandleNotify or an OffloadFunc returned an error
 	ErrorCodePanic      int64 = 2 // HandleNotify or an OffloadFunc panicked
