@@ -45,6 +45,13 @@ type model struct {
 	Typed   bool
 	CfgName string
 	Vars    []cfgVar
+	// OnError is the set-on-error variable of the first selected agent that
+	// has one ("" for none): the generated Configure makes handler errors
+	// set it. OnErrorAt is where it is declared, OnErrorOthers names the
+	// selected agents whose set-on-error differs.
+	OnError       string
+	OnErrorAt     string
+	OnErrorOthers []string
 }
 
 // genMessage is a message ready to print.
@@ -55,6 +62,10 @@ type genMessage struct {
 	Method string // Handler method name
 	Groups []string
 	Fields []genField
+	// SameAs is the type of an earlier message with the same argument
+	// names, positions and kinds: this message's type is an alias of it,
+	// so that one function can handle both.
+	SameAs string
 }
 
 type genField struct {
@@ -64,15 +75,24 @@ type genField struct {
 	Kind       Kind
 	Positional bool // matched by position: unnamed, or a duplicate name
 	Overridden bool
+	From       string // why the kind is known when haproxy.cfg told it, for the comment
 }
 
 // needsFmt reports whether an Err method wraps a type error.
 func (m *model) needsFmt() bool {
-	for _, msg := range m.Messages {
-		for _, f := range msg.Fields {
-			if f.Kind != KindValue {
-				return true
-			}
+	for i := range m.Messages {
+		if m.Messages[i].typed() {
+			return true
+		}
+	}
+	return false
+}
+
+// needsNetip reports whether a typed setter takes an address.
+func (m *model) needsNetip() bool {
+	for _, v := range m.Vars {
+		if v.Kind == KindAddr {
+			return true
 		}
 	}
 	return false
@@ -84,28 +104,42 @@ type cfgVar struct {
 	Prefix string
 	Name   string
 	Line   int
+	Kind   Kind   // the setter's parameter; KindValue when haproxy.cfg does not say
+	Why    string // how haproxy.cfg tells the kind, or why it cannot
 }
 
 // collect decides what the generated file for f holds.
 func collect(f *File, opts Options) (*model, error) {
-	msgs, agents, err := collectMessages(f, opts)
+	var cfg *spoeconf.HAProxyConfig
+	if opts.HAProxyCfg != nil {
+		cfg = spoeconf.ParseHAProxyConfig(opts.HAProxyCfg.Name, opts.HAProxyCfg.Data)
+	}
+	msgs, agents, err := collectMessages(f, opts, cfg)
 	if err != nil {
 		return nil, err
 	}
 	m := &model{Source: f.Source, Package: opts.Package, Messages: msgs}
 	for _, a := range agents {
 		m.Prefixes = append(m.Prefixes, a.VarPrefix)
+		switch {
+		case a.SetOnError == "":
+		case m.OnError == "":
+			m.OnError, m.OnErrorAt = a.SetOnError, fmt.Sprintf("%s:%d", f.Source, a.SetOnErrorLine)
+		case a.SetOnError != m.OnError:
+			m.OnErrorOthers = append(m.OnErrorOthers, a.Name)
+		}
 	}
-	if cfg := opts.HAProxyCfg; cfg != nil {
-		m.Typed, m.CfgName = true, cfg.Name
-		m.Vars = agentVars(spoeconf.ParseHAProxyConfig(cfg.Name, cfg.Data), agents)
+	if cfg != nil {
+		m.Typed, m.CfgName = true, opts.HAProxyCfg.Name
+		m.Vars = agentVars(cfg, agents)
 	}
 	return m, nil
 }
 
 // collectMessages selects the scopes and builds the messages to print, in
-// file order, with the agents of the selected scopes.
-func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
+// file order, with the agents of the selected scopes; cfg (nil without a
+// haproxy.cfg) types the arguments fetched from the variables it sets.
+func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genMessage, []*Agent, error) {
 	selected := func(name string) bool {
 		if len(opts.Scopes) == 0 {
 			return true
@@ -119,6 +153,10 @@ func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
 	}
 	var msgs []genMessage
 	var agents []*Agent
+	var vars map[string]written
+	if cfg != nil {
+		vars = writtenKinds(cfg)
+	}
 	byName := map[string]int{}
 	// The generated file's own names, and Dispatcher, which it declared before
 	// runtime version 2: a message type keeps off them, so names stay stable.
@@ -152,7 +190,13 @@ func collectMessages(f *File, opts Options) ([]genMessage, []*Agent, error) {
 			}
 			usedTypes[typ] = true
 			gm := genMessage{Message: m, Scope: sc.Name, Type: typ, Method: typ, Groups: groupsOf[m.Name]}
-			gm.Fields = fields(m, opts.Types)
+			gm.Fields = fields(m, opts.Types, vars)
+			for _, prev := range msgs {
+				if prev.SameAs == "" && len(gm.Fields) > 0 && sameFields(prev.Fields, gm.Fields) {
+					gm.SameAs = prev.Type
+					break
+				}
+			}
 			byName[m.Name] = len(msgs)
 			msgs = append(msgs, gm)
 		}
@@ -175,8 +219,23 @@ func sameArgs(a, b []Arg) bool {
 	return true
 }
 
+// sameFields reports whether two messages decode into the same struct: the
+// same fields, argument names, positions and kinds.
+func sameFields(a, b []genField) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Field != y.Field || x.Name != y.Name || x.Pos != y.Pos || x.Kind != y.Kind || x.Positional != y.Positional {
+			return false
+		}
+	}
+	return true
+}
+
 // fields names and types the arguments of m.
-func fields(m Message, overrides map[string]Kind) []genField {
+func fields(m Message, overrides map[string]Kind, vars map[string]written) []genField {
 	count := map[string]int{}
 	for _, a := range m.Args {
 		if a.Name != "" {
@@ -186,7 +245,8 @@ func fields(m Message, overrides map[string]Kind) []genField {
 	used := map[string]bool{}
 	var out []genField
 	for i, a := range m.Args {
-		f := genField{Arg: a, Pos: i, Kind: InferKind(a.Expr)}
+		f := genField{Arg: a, Pos: i}
+		f.Kind, f.From = inferKind(a.Expr, vars)
 		f.Positional = a.Name == "" || count[a.Name] > 1
 		if k, ok := overrides[m.Name+"."+a.Name]; ok && a.Name != "" {
 			f.Kind, f.Overridden = k, true
@@ -211,22 +271,36 @@ func fields(m Message, overrides map[string]Kind) []genField {
 	return out
 }
 
-// agentVars returns the variables cfg names under the agents' prefixes,
-// leaving out those HAProxy itself sets (set-on-error & co). Each variable
-// appears once, at its first line, sorted by scope then name.
+// agentVars returns the variables cfg reads under the agents' prefixes,
+// leaving out those HAProxy itself sets (set-on-error & co), each with the
+// kind its reads tell. A variable cfg only writes gets no setter. Each
+// variable appears once, at its first read, sorted by scope then name.
 func agentVars(cfg *spoeconf.HAProxyConfig, agents []*Agent) []cfgVar {
-	seen := map[cfgVar]bool{}
+	index := map[cfgVar]int{}
 	var out []cfgVar
-	for _, ref := range cfg.Vars {
+	var uses [][]spoeconf.VarUse
+	for _, u := range cfg.Vars {
+		if u.Write {
+			continue
+		}
 		for _, a := range agents {
-			v, ok := agentVar(ref, a)
-			if !ok || seen[v] {
+			v, ok := agentVar(u, a)
+			if !ok {
 				continue
 			}
-			seen[v] = true
-			v.Line = ref.Pos.Line
-			out = append(out, v)
+			i, seen := index[v]
+			if !seen {
+				i = len(out)
+				index[v] = i
+				v.Line = u.Pos.Line
+				out = append(out, v)
+				uses = append(uses, nil)
+			}
+			uses[i] = append(uses[i], u)
 		}
+	}
+	for i := range out {
+		out[i].Kind, out[i].Why = readKind(cfg.Name, uses[i])
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Scope != out[j].Scope {
@@ -237,11 +311,12 @@ func agentVars(cfg *spoeconf.HAProxyConfig, agents []*Agent) []cfgVar {
 	return out
 }
 
-// agentVar returns ref as a variable of agent a, if it is one the agent may set.
-func agentVar(ref spoeconf.VarRef, a *Agent) (cfgVar, bool) {
-	scope, ok := spopwire.ParseScope(ref.Scope)
-	name, found := strings.CutPrefix(ref.Name, a.VarPrefix+".")
-	if !ok || !found || name == "" {
+// agentVar returns u as a variable of agent a, if it is one the agent may set.
+func agentVar(u spoeconf.VarUse, a *Agent) (cfgVar, bool) {
+	sc, rest, ok := u.Scope()
+	scope, known := spopwire.ParseScope(sc)
+	name, found := strings.CutPrefix(rest, a.VarPrefix+".")
+	if !ok || !known || !found || name == "" {
 		return cfgVar{}, false
 	}
 	for _, hv := range a.HAProxyVars {
@@ -250,4 +325,76 @@ func agentVar(ref spoeconf.VarRef, a *Agent) (cfgVar, bool) {
 		}
 	}
 	return cfgVar{Scope: scope, Prefix: a.VarPrefix, Name: name}, true
+}
+
+// kindOfType maps what spoeconf reads of a variable's type to a kind.
+var kindOfType = map[string]Kind{"int": KindInt, "bool": KindBool, "str": KindString, "ip": KindAddr}
+
+// readKind decides a setter's kind from the reads of its variable: the
+// matches, operators and converters must agree; printing it (%[var()])
+// gives a string when nothing else tells. Otherwise KindValue, and why.
+func readKind(cfgName string, reads []spoeconf.VarUse) (Kind, string) {
+	var strong, printed []string
+	kind, agree := KindValue, true
+	for _, u := range reads {
+		at := fmt.Sprintf("%s (%s:%d)", u.How, cfgName, u.Pos.Line)
+		switch {
+		case u.Type == "":
+		case u.Printed:
+			printed = append(printed, at)
+		default:
+			k := kindOfType[u.Type]
+			if len(strong) > 0 && k != kind {
+				agree = false
+			}
+			kind = k
+			strong = append(strong, at)
+		}
+	}
+	switch {
+	case len(strong) > 0 && !agree:
+		return KindValue, "its uses disagree on its type: " + strings.Join(strong, ", ")
+	case len(strong) > 0:
+		return kind, "as " + strings.Join(strong, ", ") + " reads it"
+	case len(printed) > 0:
+		return KindString, "as " + printed[0] + " prints it"
+	}
+	return KindValue, "no read in " + cfgName + " says its type (e.g. only -m found)"
+}
+
+// writtenKinds returns, for each variable cfg writes with set-var, the kind
+// of what it stores when every write agrees on one, with where it is
+// written: the kind of an argument fetched with var().
+func writtenKinds(cfg *spoeconf.HAProxyConfig) map[string]written {
+	out := map[string]written{}
+	bad := map[string]bool{}
+	for _, u := range cfg.Vars {
+		if !u.Write || bad[u.Name] {
+			continue
+		}
+		k, how := KindValue, ""
+		switch {
+		case u.Expr != "":
+			k, how = InferKind(u.Expr), "set-var("+u.Name+") "+u.Expr
+		case u.Type != "":
+			k, how = kindOfType[u.Type], u.How+"("+u.Name+")"
+		default:
+			continue // unset-var: stores nothing
+		}
+		if prev, seen := out[u.Name]; k == KindValue || seen && prev.Kind != k {
+			bad[u.Name] = true
+			delete(out, u.Name)
+			continue
+		} else if seen {
+			continue
+		}
+		out[u.Name] = written{Kind: k, From: fmt.Sprintf("%s at %s:%d", how, cfg.Name, u.Pos.Line)}
+	}
+	return out
+}
+
+// written is the kind of a variable haproxy.cfg writes, and where.
+type written struct {
+	Kind Kind
+	From string
 }

@@ -43,12 +43,18 @@ func (g *printer) P(args ...any) {
 func (g *printer) file(m *model) {
 	g.header(m)
 	for i := range m.Messages {
-		g.message(m.Source, &m.Messages[i])
-		g.decoder(&m.Messages[i])
-		g.errAndClone(&m.Messages[i])
+		msg := &m.Messages[i]
+		g.message(m.Source, msg)
+		if msg.SameAs != "" {
+			continue
+		}
+		g.decoder(msg)
+		g.errAndClone(msg)
+		g.logValue(msg)
 	}
-	g.handler(m.Messages)
+	g.handler(m)
 	g.dispatcher(m.Messages)
+	g.configure(m)
 	g.actions(m)
 }
 
@@ -61,13 +67,19 @@ func (g *printer) header(m *model) {
 	g.P("import (")
 	if m.needsFmt() {
 		g.P(`"fmt"`)
-		g.P()
 	}
+	if len(m.Messages) > 0 {
+		g.P(`"log/slog"`)
+	}
+	if m.needsNetip() {
+		g.P(`"net/netip"`)
+	}
+	g.P()
 	g.P(`"github.com/spopkit/spopkit/server"`)
 	g.P(`"github.com/spopkit/spopkit/spoa/arg"`)
-	// The decoders and the typed setters name spopwire; a file without either
-	// must not import it.
-	if len(m.Messages) > 0 || len(m.Vars) > 0 {
+	// The decoders, Configure and the typed setters name spopwire; a file
+	// without any of them must not import it.
+	if len(m.Messages) > 0 || len(m.Vars) > 0 || m.OnError != "" {
 		g.P(`"github.com/spopkit/spopkit/spopwire"`)
 	}
 	g.P(")")
@@ -77,7 +89,7 @@ func (g *printer) header(m *model) {
 	g.P("const _ = arg.SupportPackageIsVersion2")
 }
 
-// message prints the struct of m.
+// message prints the struct of m, or the alias of the struct it shares.
 func (g *printer) message(source string, m *genMessage) {
 	g.P()
 	scope := ""
@@ -87,33 +99,49 @@ func (g *printer) message(source string, m *genMessage) {
 	g.P("// ", m.Type, " is spoe-message ", strconv.Quote(m.Name), scope, " (", source, ":", m.Line, ").")
 	switch {
 	case m.Event != "":
-		g.P("// HAProxy sends it on ", m.Event, ".")
+		g.P("// HAProxy sends it at each ", m.Event, " event.")
 	case len(m.Groups) > 0:
 		g.P("// HAProxy sends it with spoe-group ", strings.Join(m.Groups, ", "), " (send-spoe-group).")
 	}
+	if m.SameAs != "" {
+		g.P("// Its arguments have the names, positions and types of ", m.SameAs, "'s, so it is")
+		g.P("// the same type: one function can handle both messages.")
+		for _, f := range m.Fields {
+			g.P("// Here ", f.Field, " is ", f.Expr, ".")
+		}
+		g.P("type ", m.Type, " = ", m.SameAs)
+		return
+	}
 	g.P("type ", m.Type, " struct {")
 	for _, f := range m.Fields {
-		what := "argument " + strconv.Quote(f.Name)
-		if f.Name == "" {
-			what = "unnamed argument " + strconv.Itoa(f.Pos)
-		}
 		how := f.Kind.spopTypes()
-		if f.Overridden {
+		switch {
+		case f.Overridden:
 			how += ", type set by --type"
+		case f.From != "":
+			how += ", as " + f.From
 		}
-		g.P("// ", f.Field, " is ", what, ": ", f.Expr, " (", how, ").")
+		g.P("// ", f.Field, " is ", f.what(), ": ", f.Expr, " (", how, ").")
 		g.P(f.Field, " ", f.Kind.fieldType())
 	}
 	g.P("}")
+}
+
+// what names the argument of f for comments and errors.
+func (f genField) what() string {
+	if f.Name == "" {
+		return "unnamed argument " + strconv.Itoa(f.Pos)
+	}
+	return "argument " + strconv.Quote(f.Name)
 }
 
 // decoder prints the DecodeArgs method of m.
 func (g *printer) decoder(m *genMessage) {
 	g.P()
 	g.P("// DecodeArgs decodes the nargs arguments of a ", strconv.Quote(m.Name), " message at the")
-	g.P("// start of b in one pass, matching named arguments by name and unnamed ones by")
-	g.P("// position, and returns the bytes read. It does not allocate; strings and bytes")
-	g.P("// are views into b.")
+	g.P("// start of b in one pass, matching named arguments by name and unnamed (or")
+	g.P("// repeated) ones by position, and returns the bytes read. It does not")
+	g.P("// allocate; strings and bytes are views into b.")
 	g.P("func (m *", m.Type, ") DecodeArgs(b []byte, nargs int) (int, error) {")
 	g.P("*m = ", m.Type, "{}")
 	g.P("off := 0")
@@ -123,32 +151,22 @@ func (g *printer) decoder(m *genMessage) {
 	g.P("return 0, spopwire.ErrInvalidFrame")
 	g.P("}")
 	g.P("off += n")
-	// Fast path: HAProxy sends the arguments in declaration order, so the
-	// argument at position i is checked first; then named arguments by name.
+	// HAProxy sends the arguments in declaration order: the cases by
+	// position come first, so that the argument at position i costs integer
+	// compares until its own case; then named arguments sent elsewhere.
 	g.P("switch {")
 	for _, f := range m.Fields {
 		g.P("case i == ", f.Pos, " && string(name) == ", strconv.Quote(f.Name), ":")
 		g.P("n = m.", f.Field, ".Decode(b[off:])")
 	}
-	g.P("default:")
-	var named []genField
 	for _, f := range m.Fields {
 		if !f.Positional {
-			named = append(named, f)
-		}
-	}
-	if len(named) > 0 {
-		g.P("switch string(name) {")
-		for _, f := range named {
-			g.P("case ", strconv.Quote(f.Name), ":")
+			g.P("case string(name) == ", strconv.Quote(f.Name), ":")
 			g.P("n = m.", f.Field, ".Decode(b[off:])")
 		}
-		g.P("default:")
-		g.P("_, n = spopwire.ConsumeValue(b[off:])")
-		g.P("}")
-	} else {
-		g.P("_, n = spopwire.ConsumeValue(b[off:])")
 	}
+	g.P("default:")
+	g.P("_, n = spopwire.ConsumeValue(b[off:])")
 	g.P("}")
 	g.P("if n < 0 {")
 	g.P("return 0, spopwire.ErrInvalidFrame")
@@ -163,13 +181,14 @@ func (g *printer) decoder(m *genMessage) {
 func (g *printer) errAndClone(m *genMessage) {
 	g.P()
 	g.P("// Err returns the first argument that arrived with an unexpected type, if any.")
+	g.P("// The dispatcher checks it before the handler runs: such a message fails.")
 	g.P("func (m *", m.Type, ") Err() error {")
 	for _, f := range m.Fields {
 		if f.Kind == KindValue {
 			continue
 		}
 		g.P("if err := m.", f.Field, ".Err(); err != nil {")
-		g.P("return fmt.Errorf(", strconv.Quote(m.Name+": argument "+strconv.Itoa(f.Pos)+" ("+f.Expr+"): %w"), ", err)")
+		g.P("return fmt.Errorf(", strconv.Quote(f.what()+" ("+f.Expr+"): %w"), ", err)")
 		g.P("}")
 	}
 	g.P("return nil")
@@ -178,27 +197,67 @@ func (g *printer) errAndClone(m *genMessage) {
 	g.P("// Clone returns a copy of m whose strings and bytes no longer refer to the")
 	g.P("// frame, to keep past the handler's return (e.g. for Request.Offload).")
 	g.P("func (m *", m.Type, ") Clone() ", m.Type, " {")
-	g.P("c := *m")
+	var clone []genField
 	for _, f := range m.Fields {
 		switch f.Kind {
 		case KindString, KindBytes, KindHeaders, KindValue:
-			g.P("c.", f.Field, " = c.", f.Field, ".Clone()")
+			clone = append(clone, f)
 		}
+	}
+	if len(clone) == 0 {
+		g.P("return *m // no field refers to the frame")
+		g.P("}")
+		return
+	}
+	g.P("c := *m")
+	for _, f := range clone {
+		g.P("c.", f.Field, " = c.", f.Field, ".Clone()")
 	}
 	g.P("return c")
 	g.P("}")
 }
 
-func (g *printer) handler(msgs []genMessage) {
+// logValue prints the LogValue method of m.
+func (g *printer) logValue(m *genMessage) {
+	g.P()
+	g.P("// LogValue implements slog.LogValuer: the arguments by name, long strings and")
+	g.P("// bodies cut at arg.LogLimit bytes with their length.")
+	g.P("func (m ", m.Type, ") LogValue() slog.Value {")
+	if len(m.Fields) == 0 {
+		g.P("return slog.GroupValue()")
+		g.P("}")
+		return
+	}
+	g.P("return slog.GroupValue(")
+	for _, f := range m.Fields {
+		key := f.Name
+		if f.Positional {
+			key = f.Field
+		}
+		g.P("slog.Any(", strconv.Quote(key), ", m.", f.Field, "),")
+	}
+	g.P(")")
+	g.P("}")
+}
+
+func (g *printer) handler(m *model) {
 	g.P()
 	g.P("// Handler has one method per spoe-message. The methods run on the event loop")
 	g.P("// and must not block: hand blocking work to req.Offload (with msg.Clone()).")
-	g.P("// msg's strings and bytes are views valid until the method returns. A returned")
-	g.P("// error (or a panic) answers HAProxy at once with the server's error variable.")
+	g.P("// msg's strings and bytes are views valid until the method returns.")
+	if m.OnError != "" {
+		g.P("// A returned error, a panic or an argument of the wrong type drops the actions")
+		g.P("// and sets txn.<var-prefix>.", m.OnError, " (set-on-error) to 1000 + server.ErrorCode*")
+		g.P("// (see Configure), so the rules that deny on an SPOE error deny this request.")
+	} else {
+		g.P("// A returned error, a panic or an argument of the wrong type drops the actions")
+		g.P("// and sets the server's error variable, txn.<var-prefix>.agent_error by default,")
+		g.P("// to a server.ErrorCode* value (the spoe.conf has no option set-on-error).")
+	}
 	g.P("type Handler interface {")
-	for _, m := range msgs {
-		g.P("// ", m.Method, " handles spoe-message ", strconv.Quote(m.Name), ".")
-		g.P(m.Method, "(req *server.Request, msg ", m.Type, ", acts Actions) error")
+	for _, msg := range m.Messages {
+		g.P("// ", msg.Method, " handles spoe-message ", strconv.Quote(msg.Name), ".")
+		g.P(msg.Method, "(req *server.Request, msg ", msg.Type, ", acts Actions) error")
 	}
 	g.P("}")
 }
@@ -209,7 +268,7 @@ func (g *printer) dispatcher(msgs []genMessage) {
 	g.P()
 	g.P("// NewDispatcher returns a server.Handler that decodes each message of a NOTIFY")
 	g.P("// into its struct and calls h's method for it. Messages h has no method for")
-	g.P("// are skipped.")
+	g.P("// are skipped. Run it with a server.Config passed through Configure.")
 	g.P("func NewDispatcher(h Handler) *arg.Dispatcher { return arg.NewDispatcher(dispatch{h}) }")
 	g.P()
 	g.P("// dispatch is the switch arg.Dispatcher calls for each message of a NOTIFY.")
@@ -227,14 +286,57 @@ func (g *printer) dispatcher(msgs []genMessage) {
 	for _, m := range msgs {
 		g.P("case ", strconv.Quote(m.Name), ":")
 		g.P("var m ", m.Type)
-		g.P("if n, err = m.DecodeArgs(b, nargs); err == nil {")
-		g.P("err = d.h.", m.Method, "(req, m, ActionsOf(acts))")
+		g.P("if n, err = m.DecodeArgs(b, nargs); err != nil {")
+		g.P("return n, true, err")
 		g.P("}")
+		if m.typed() {
+			g.P("if err = m.Err(); err != nil {")
+			g.P("return n, true, fmt.Errorf(", strconv.Quote("spoe-message "+strconv.Quote(m.Name)+": %w"), ", err)")
+			g.P("}")
+		}
+		g.P("err = d.h.", m.Method, "(req, m, ActionsOf(acts))")
 	}
 	g.P("default:")
 	g.P("return 0, false, nil")
 	g.P("}")
 	g.P("return n, true, err")
+	g.P("}")
+}
+
+// typed reports whether a field of m can receive a wrong type.
+func (m *genMessage) typed() bool {
+	for _, f := range m.Fields {
+		if f.Kind != KindValue {
+			return true
+		}
+	}
+	return false
+}
+
+// configure prints Configure, which points the server's error variable at
+// the spoe.conf's set-on-error variable.
+func (g *printer) configure(m *model) {
+	g.P()
+	if m.OnError == "" {
+		g.P("// Configure leaves cfg as it is: the spoe.conf has no option set-on-error, so a")
+		g.P("// failed NOTIFY sets the server's error variable (server.Config.ErrorVar,")
+		g.P("// txn.<var-prefix>.agent_error by default) to a server.ErrorCode* value.")
+		g.P("func Configure(cfg *server.Config) {}")
+		return
+	}
+	g.P("// Configure makes a failed NOTIFY (handler error, panic, argument of the wrong")
+	g.P("// type) fail closed through option set-on-error ", m.OnError, " (", m.OnErrorAt, "): the")
+	g.P("// ACK sets txn.<var-prefix>.", m.OnError, " to arg.ErrorCodeBase + server.ErrorCode*")
+	g.P("// (1001 handler error, 1002 panic, 1003 actions too big, 1004 offload queue")
+	g.P("// full), apart from HAProxy's own values (1-5, 255, 256+status), so rules such as")
+	g.P("// \"-m int gt 0\" or \"-m found\" on it fire as for an SPOE error. A variable")
+	g.P("// already in cfg.ErrorVar (spoa --error-var) wins.")
+	if len(m.OnErrorOthers) > 0 {
+		g.P("// The set-on-error of agent(s) ", strings.Join(m.OnErrorOthers, ", "), " differs: one server has")
+		g.P("// one error variable, the first agent's.")
+	}
+	g.P("func Configure(cfg *server.Config) {")
+	g.P("arg.FailClosed(cfg, server.Var{Scope: spopwire.ScopeTransaction, Name: ", strconv.Quote(m.OnError), "})")
 	g.P("}")
 }
 
@@ -259,13 +361,35 @@ func (g *printer) actions(m *model) {
 	for _, v := range m.Vars {
 		method := goName(v.Scope.String()) + goName(v.Name)
 		full := v.Scope.String() + "." + v.Prefix + "." + v.Name
+		param, value := setterParam(v.Kind)
 		g.P()
 		g.P("// Set", method, " sets ", full, ", which ", m.CfgName, ":", v.Line, " reads.")
-		g.P("func (a Actions) Set", method, "(v spopwire.Value) { a.vars.SetVar(spopwire.", scopeConst(v.Scope), ", ", strconv.Quote(v.Name), ", v) }")
+		if v.Kind == KindValue {
+			g.P("// It takes any value: ", v.Why, ".")
+		} else {
+			g.P("// It takes ", param, ", ", v.Why, ".")
+		}
+		g.P("func (a Actions) Set", method, "(v ", param, ") { a.vars.SetVar(spopwire.", scopeConst(v.Scope), ", ", strconv.Quote(v.Name), ", ", value, ") }")
 		g.P()
 		g.P("// Unset", method, " unsets ", full, ".")
 		g.P("func (a Actions) Unset", method, "() { a.vars.UnsetVar(spopwire.", scopeConst(v.Scope), ", ", strconv.Quote(v.Name), ") }")
 	}
+}
+
+// setterParam returns a typed setter's parameter type and the spopwire
+// value it makes of v.
+func setterParam(k Kind) (param, value string) {
+	switch k {
+	case KindInt:
+		return "int64", "spopwire.Int64Value(v)"
+	case KindBool:
+		return "bool", "spopwire.BoolValue(v)"
+	case KindString:
+		return "string", "spopwire.StringValue(v)"
+	case KindAddr:
+		return "netip.Addr", "spopwire.AddrValue(v)"
+	}
+	return "spopwire.Value", "v"
 }
 
 func scopeConst(s spopwire.Scope) string {

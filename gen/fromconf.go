@@ -26,6 +26,9 @@ func FromConf(c *spoeconf.File) *File {
 					ag.HAProxyVars = append(ag.HAProxyVars, v)
 				}
 			}
+			if o := a.Option("set-on-error"); o != nil && o.Value != "" {
+				ag.SetOnError, ag.SetOnErrorLine = o.Value, o.Pos.Line
+			}
 			sc.Agent = ag
 		}
 		for _, m := range s.Messages {

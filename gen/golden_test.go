@@ -69,3 +69,38 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestStubGolden: the handler stub of every golden case, which says what an
+// error does and passes the server's configuration through Configure.
+func TestStubGolden(t *testing.T) {
+	for _, dir := range goldenCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			conf := filepath.Join(dir, "spoe.conf")
+			src, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := spoeconf.Parse(conf, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := HandlerStub(FromConf(parsed), Options{Package: packageName(filepath.Base(dir))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(dir, "handler.go.golden")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./gen -run TestStubGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("handler stub for %s differs from %s; run go test ./gen -run TestStubGolden -update and review the diff", dir, golden)
+			}
+		})
+	}
+}

@@ -36,6 +36,10 @@ type Agent struct {
 	// HAProxyVars lists the variables HAProxy sets itself under the prefix
 	// (set-on-error, set-process-time, set-total-time): no setter is generated.
 	HAProxyVars []string
+	// SetOnError is the variable of "option set-on-error" ("" without it),
+	// declared at line SetOnErrorLine.
+	SetOnError     string
+	SetOnErrorLine int
 }
 
 // Message is a spoe-message section.

@@ -11,7 +11,7 @@ import (
 // of the generated Handler, to fill in. spopgen writes it once and never over
 // an existing file.
 func HandlerStub(f *File, opts Options) ([]byte, error) {
-	msgs, _, err := collectMessages(f, opts)
+	m, err := collect(f, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -25,6 +25,14 @@ func HandlerStub(f *File, opts Options) ([]byte, error) {
 	g.P()
 	g.P("// handler implements Handler for ", f.Source, ". Its methods run on the event")
 	g.P("// loop: hand blocking work (network calls, disk) to req.Offload.")
+	if m.OnError != "" {
+		g.P("// A method that returns an error (or panics) denies nothing by itself: it sets")
+		g.P("// txn.<var-prefix>.", m.OnError, " (option set-on-error) to 1001 (1002 for a panic),")
+		g.P("// as an SPOE error would, and the actions it wrote are dropped.")
+	} else {
+		g.P("// A method that returns an error (or panics) sets txn.<var-prefix>.agent_error")
+		g.P("// to 1 (2 for a panic) instead of its actions.")
+	}
 	g.P("type handler struct{}")
 	g.P()
 	g.P("// NewAgent returns the agent for the spoa command line.")
@@ -32,15 +40,21 @@ func HandlerStub(f *File, opts Options) ([]byte, error) {
 	g.P("return spoa.Agent{")
 	g.P("Name: ", strconv.Quote(opts.Package), ",")
 	g.P("Help: ", strconv.Quote("Agent for "+f.Source+"."), ",")
-	g.P("Handler: NewDispatcher(handler{}),")
+	g.P("Setup: func(env *spoa.Env) (server.Handler, error) {")
+	g.P("Configure(env.Config) // the error variable of the spoe.conf, unless --error-var")
+	g.P("return NewDispatcher(handler{}), nil")
+	g.P("},")
 	g.P("}")
 	g.P("}")
-	for _, m := range msgs {
+	for _, msg := range m.Messages {
 		g.P()
-		g.P("// ", m.Method, " handles spoe-message ", strconv.Quote(m.Name), ".")
-		g.P("func (handler) ", m.Method, "(req *server.Request, msg ", m.Type, ", acts Actions) error {")
+		g.P("// ", msg.Method, " handles spoe-message ", strconv.Quote(msg.Name), ".")
+		if msg.SameAs != "" {
+			g.P("// msg has ", msg.SameAs, "'s type: both methods can call one function.")
+		}
+		g.P("func (handler) ", msg.Method, "(req *server.Request, msg ", msg.Type, ", acts Actions) error {")
 		g.P("// TODO: read msg's fields, then set the variables haproxy.cfg reads.")
-		g.P("return msg.Err()")
+		g.P("return nil")
 		g.P("}")
 	}
 	return formatted(g)

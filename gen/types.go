@@ -119,8 +119,22 @@ var passThrough = map[string]bool{"debug": true, "set-var": true, "set_var": tru
 // time: the last typed converter decides, else the fetch. Unknown fetches and
 // converters give KindValue.
 func InferKind(expr string) Kind {
+	k, _ := inferKind(expr, nil)
+	return k
+}
+
+// inferKind is InferKind knowing the kinds of the variables haproxy.cfg
+// writes: a var() fetch of one has its kind, and from says where it is
+// written when that decides.
+func inferKind(expr string, vars map[string]written) (kind Kind, from string) {
 	parts := splitTopLevel(unquote(expr), ',')
 	kind, known := fetchKind(parts[0])
+	if name, ok := strings.CutPrefix(parts[0], "var("); ok && !known {
+		name, _, _ = strings.Cut(strings.TrimSuffix(name, ")"), ",")
+		if w, ok := vars[strings.TrimSpace(name)]; ok {
+			kind, known, from = w.Kind, true, w.From
+		}
+	}
 	if !known {
 		kind = KindValue
 	}
@@ -134,11 +148,11 @@ func InferKind(expr string) Kind {
 		}
 		k, ok := converterKinds[name]
 		if !ok {
-			return KindValue
+			return KindValue, ""
 		}
-		kind = k
+		kind, from = k, ""
 	}
-	return kind
+	return kind, from
 }
 
 // fetchKind looks a fetch up by its name before any parenthesis; var() and

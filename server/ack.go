@@ -75,5 +75,5 @@ func finishAck(b []byte, start, payloadStart int, set *settings, code int64, e H
 
 // appendErrorVar appends the set-var of the error variable.
 func appendErrorVar(b []byte, set *settings, code int64) []byte {
-	return spopwire.AppendSetVar(b, set.errVarScope, set.errVarName, spopwire.Int64Value(code))
+	return spopwire.AppendSetVar(b, set.errVarScope, set.errVarName, spopwire.Int64Value(set.ErrorCodeBase+code))
 }

@@ -42,9 +42,9 @@ type Var struct {
 	Name  string
 }
 
-// The values of the error variable (Config.ErrorVar), an INT64 set in the ACK
-// of a NOTIFY the handler could not answer normally. The actions the handler
-// wrote before the failure are discarded.
+// The values of the error variable (Config.ErrorVar), plus Config.ErrorCodeBase,
+// an INT64 set in the ACK of a NOTIFY the handler could not answer normally.
+// The actions the handler wrote before the failure are discarded.
 const (
 	ErrorCodeHandler    int64 = 1 // HandleNotify or an OffloadFunc returned an error
 	ErrorCodePanic      int64 = 2 // HandleNotify or an OffloadFunc panicked
@@ -136,6 +136,12 @@ type Config struct {
 	// cannot be answered normally; the zero value means txn "agent_error"
 	// (txn.<var-prefix>.agent_error in haproxy.cfg).
 	ErrorVar Var
+	// ErrorCodeBase is added to the ErrorCode* value written in ErrorVar
+	// (HandlerError.Code and Stats keep the plain code). Agents generated
+	// from a spoe.conf with "option set-on-error" use arg.ErrorCodeBase
+	// (1000), so that their values stay apart from HAProxy's own in the
+	// same variable (1-5, 255, 256+status).
+	ErrorCodeBase int64
 	// OnError, if set, observes every handler failure (*HandlerError) and
 	// every connection ended by a protocol error (*ConnError). It is called
 	// on the loop or worker that saw the failure and must not block.

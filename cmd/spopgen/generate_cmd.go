@@ -24,7 +24,7 @@ type GenerateCmd struct {
 	Package    string   `placeholder:"NAME" help:"Go package name (default: the output directory's name)."`
 	Scope      []string `placeholder:"NAME" help:"Generate only this scope ([NAME] in the file; repeatable). Default: every scope."`
 	Type       []string `placeholder:"MSG.ARG=KIND" help:"Override an argument's inferred type; ARG is a name or a 0-based position, KIND one of value, addr, int, bool, string, bytes, headers that can hold what the argument's expression sends (repeatable)."`
-	HAProxyCfg string   `name:"haproxy-cfg" placeholder:"FILE" help:"haproxy.cfg: generate one typed setter per variable it reads under the agent's var-prefix, and no generic SetVar."`
+	HAProxyCfg string   `name:"haproxy-cfg" placeholder:"FILE" help:"haproxy.cfg: generate one setter per variable it reads under the agent's var-prefix, taking the Go type its rules use the variable as, and no generic SetVar; an argument fetched with var() from a variable it sets gets that value's type."`
 	NoStubs    bool     `name:"no-stubs" help:"Do not write handler.go and cmd/<package>/main.go."`
 }
 

@@ -32,7 +32,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa"
-	"github.com/spopkit/spopkit/spopwire"
 )
 
 // SpoeConf and HAProxyCfg are the example configuration (`blocklist-redis config blocklist-redis`).
@@ -220,7 +219,7 @@ func (h handler) CheckIP(req *server.Request, msg CheckIP, acts Actions) error {
 		if err != nil {
 			return err // the server answers with txn.<prefix>.agent_error
 		}
-		ActionsOf(a).SetTxnBlocked(spopwire.BoolValue(blocked))
+		ActionsOf(a).SetTxnBlocked(blocked)
 		return nil
 	})
 }

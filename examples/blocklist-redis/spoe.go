@@ -5,6 +5,7 @@ package blocklistredis
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa/arg"
@@ -16,16 +17,16 @@ import (
 const _ = arg.SupportPackageIsVersion2
 
 // CheckIP is spoe-message "check-ip" of scope [blocklist] (spoe.conf:17).
-// HAProxy sends it on on-frontend-http-request.
+// HAProxy sends it at each on-frontend-http-request event.
 type CheckIP struct {
 	// IP is argument "ip": src (IPV4 or IPV6).
 	IP arg.Addr
 }
 
 // DecodeArgs decodes the nargs arguments of a "check-ip" message at the
-// start of b in one pass, matching named arguments by name and unnamed ones by
-// position, and returns the bytes read. It does not allocate; strings and bytes
-// are views into b.
+// start of b in one pass, matching named arguments by name and unnamed (or
+// repeated) ones by position, and returns the bytes read. It does not
+// allocate; strings and bytes are views into b.
 func (m *CheckIP) DecodeArgs(b []byte, nargs int) (int, error) {
 	*m = CheckIP{}
 	off := 0
@@ -38,13 +39,10 @@ func (m *CheckIP) DecodeArgs(b []byte, nargs int) (int, error) {
 		switch {
 		case i == 0 && string(name) == "ip":
 			n = m.IP.Decode(b[off:])
+		case string(name) == "ip":
+			n = m.IP.Decode(b[off:])
 		default:
-			switch string(name) {
-			case "ip":
-				n = m.IP.Decode(b[off:])
-			default:
-				_, n = spopwire.ConsumeValue(b[off:])
-			}
+			_, n = spopwire.ConsumeValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame
@@ -55,9 +53,10 @@ func (m *CheckIP) DecodeArgs(b []byte, nargs int) (int, error) {
 }
 
 // Err returns the first argument that arrived with an unexpected type, if any.
+// The dispatcher checks it before the handler runs: such a message fails.
 func (m *CheckIP) Err() error {
 	if err := m.IP.Err(); err != nil {
-		return fmt.Errorf("check-ip: argument 0 (src): %w", err)
+		return fmt.Errorf("argument \"ip\" (src): %w", err)
 	}
 	return nil
 }
@@ -65,14 +64,23 @@ func (m *CheckIP) Err() error {
 // Clone returns a copy of m whose strings and bytes no longer refer to the
 // frame, to keep past the handler's return (e.g. for Request.Offload).
 func (m *CheckIP) Clone() CheckIP {
-	c := *m
-	return c
+	return *m // no field refers to the frame
+}
+
+// LogValue implements slog.LogValuer: the arguments by name, long strings and
+// bodies cut at arg.LogLimit bytes with their length.
+func (m CheckIP) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("ip", m.IP),
+	)
 }
 
 // Handler has one method per spoe-message. The methods run on the event loop
 // and must not block: hand blocking work to req.Offload (with msg.Clone()).
-// msg's strings and bytes are views valid until the method returns. A returned
-// error (or a panic) answers HAProxy at once with the server's error variable.
+// msg's strings and bytes are views valid until the method returns.
+// A returned error, a panic or an argument of the wrong type drops the actions
+// and sets txn.<var-prefix>.error (set-on-error) to 1000 + server.ErrorCode*
+// (see Configure), so the rules that deny on an SPOE error deny this request.
 type Handler interface {
 	// CheckIP handles spoe-message "check-ip".
 	CheckIP(req *server.Request, msg CheckIP, acts Actions) error
@@ -80,7 +88,7 @@ type Handler interface {
 
 // NewDispatcher returns a server.Handler that decodes each message of a NOTIFY
 // into its struct and calls h's method for it. Messages h has no method for
-// are skipped.
+// are skipped. Run it with a server.Config passed through Configure.
 func NewDispatcher(h Handler) *arg.Dispatcher { return arg.NewDispatcher(dispatch{h}) }
 
 // dispatch is the switch arg.Dispatcher calls for each message of a NOTIFY.
@@ -91,13 +99,28 @@ func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byt
 	switch string(name) {
 	case "check-ip":
 		var m CheckIP
-		if n, err = m.DecodeArgs(b, nargs); err == nil {
-			err = d.h.CheckIP(req, m, ActionsOf(acts))
+		if n, err = m.DecodeArgs(b, nargs); err != nil {
+			return n, true, err
 		}
+		if err = m.Err(); err != nil {
+			return n, true, fmt.Errorf("spoe-message \"check-ip\": %w", err)
+		}
+		err = d.h.CheckIP(req, m, ActionsOf(acts))
 	default:
 		return 0, false, nil
 	}
 	return n, true, err
+}
+
+// Configure makes a failed NOTIFY (handler error, panic, argument of the wrong
+// type) fail closed through option set-on-error error (spoe.conf:9): the
+// ACK sets txn.<var-prefix>.error to arg.ErrorCodeBase + server.ErrorCode*
+// (1001 handler error, 1002 panic, 1003 actions too big, 1004 offload queue
+// full), apart from HAProxy's own values (1-5, 255, 256+status), so rules such as
+// "-m int gt 0" or "-m found" on it fire as for an SPOE error. A variable
+// already in cfg.ErrorVar (spoa --error-var) wins.
+func Configure(cfg *server.Config) {
+	arg.FailClosed(cfg, server.Var{Scope: spopwire.ScopeTransaction, Name: "error"})
 }
 
 // Actions appends set-var and unset-var actions to the ACK. HAProxy names each
@@ -109,8 +132,9 @@ type Actions struct{ vars arg.Actions }
 func ActionsOf(acts *server.Actions) Actions { return Actions{arg.ActionsOf(acts)} }
 
 // SetTxnBlocked sets txn.blocklist.blocked, which haproxy.cfg:16 reads.
-func (a Actions) SetTxnBlocked(v spopwire.Value) {
-	a.vars.SetVar(spopwire.ScopeTransaction, "blocked", v)
+// It takes bool, as -m bool (haproxy.cfg:16) reads it.
+func (a Actions) SetTxnBlocked(v bool) {
+	a.vars.SetVar(spopwire.ScopeTransaction, "blocked", spopwire.BoolValue(v))
 }
 
 // UnsetTxnBlocked unsets txn.blocklist.blocked.

@@ -27,7 +27,6 @@ import (
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa"
-	"github.com/spopkit/spopkit/spopwire"
 )
 
 // SpoeConf and HAProxyCfg are the example configuration (`spoa config blocklist`).
@@ -176,6 +175,6 @@ func (h handler) CheckIP(req *server.Request, msg CheckIP, acts Actions) error {
 	if !ok {
 		return nil
 	}
-	acts.SetTxnBlocked(spopwire.BoolValue(h.list.Set().Contains(ip)))
+	acts.SetTxnBlocked(h.list.Set().Contains(ip))
 	return nil
 }

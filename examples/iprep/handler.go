@@ -19,7 +19,6 @@ import (
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa"
 	"github.com/spopkit/spopkit/spoa/arg"
-	"github.com/spopkit/spopkit/spopwire"
 )
 
 // SpoeConf and HAProxyCfg are the example configuration, printed by
@@ -107,7 +106,7 @@ func (h handler) CheckClientIP(req *server.Request, msg CheckClientIP, acts Acti
 	if !ok {
 		return nil // no address (a UNIX-socket client): no score
 	}
-	acts.SetSessIPScore(spopwire.Int64Value(h.scorer.Score(ip)))
+	acts.SetSessIPScore(h.scorer.Score(ip))
 	return nil
 }
 

@@ -19,7 +19,6 @@ import (
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa"
-	"github.com/spopkit/spopkit/spopwire"
 )
 
 // SpoeConf and HAProxyCfg are the example configuration (`spoa config ipscore`).
@@ -100,7 +99,7 @@ func (h handler) MyMessageName(req *server.Request, msg MyMessageName, acts Acti
 	}
 	lookup := h.lookup
 	return req.Offload(func(a *server.Actions) error {
-		ActionsOf(a).SetSessIPScore(spopwire.Int64Value(lookup(ip)))
+		ActionsOf(a).SetSessIPScore(lookup(ip))
 		return nil
 	})
 }

@@ -5,6 +5,7 @@ package mirror
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa/arg"
@@ -16,7 +17,7 @@ import (
 const _ = arg.SupportPackageIsVersion2
 
 // Mirror is spoe-message "mirror" of scope [mirror] (spoe.conf:13).
-// HAProxy sends it on on-frontend-http-request.
+// HAProxy sends it at each on-frontend-http-request event.
 type Mirror struct {
 	// ArgMethod is argument "arg_method": method (STRING).
 	ArgMethod arg.String
@@ -31,9 +32,9 @@ type Mirror struct {
 }
 
 // DecodeArgs decodes the nargs arguments of a "mirror" message at the
-// start of b in one pass, matching named arguments by name and unnamed ones by
-// position, and returns the bytes read. It does not allocate; strings and bytes
-// are views into b.
+// start of b in one pass, matching named arguments by name and unnamed (or
+// repeated) ones by position, and returns the bytes read. It does not
+// allocate; strings and bytes are views into b.
 func (m *Mirror) DecodeArgs(b []byte, nargs int) (int, error) {
 	*m = Mirror{}
 	off := 0
@@ -54,21 +55,18 @@ func (m *Mirror) DecodeArgs(b []byte, nargs int) (int, error) {
 			n = m.ArgHdrs.Decode(b[off:])
 		case i == 4 && string(name) == "arg_body":
 			n = m.ArgBody.Decode(b[off:])
+		case string(name) == "arg_method":
+			n = m.ArgMethod.Decode(b[off:])
+		case string(name) == "arg_path":
+			n = m.ArgPath.Decode(b[off:])
+		case string(name) == "arg_ver":
+			n = m.ArgVer.Decode(b[off:])
+		case string(name) == "arg_hdrs":
+			n = m.ArgHdrs.Decode(b[off:])
+		case string(name) == "arg_body":
+			n = m.ArgBody.Decode(b[off:])
 		default:
-			switch string(name) {
-			case "arg_method":
-				n = m.ArgMethod.Decode(b[off:])
-			case "arg_path":
-				n = m.ArgPath.Decode(b[off:])
-			case "arg_ver":
-				n = m.ArgVer.Decode(b[off:])
-			case "arg_hdrs":
-				n = m.ArgHdrs.Decode(b[off:])
-			case "arg_body":
-				n = m.ArgBody.Decode(b[off:])
-			default:
-				_, n = spopwire.ConsumeValue(b[off:])
-			}
+			_, n = spopwire.ConsumeValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame
@@ -79,18 +77,19 @@ func (m *Mirror) DecodeArgs(b []byte, nargs int) (int, error) {
 }
 
 // Err returns the first argument that arrived with an unexpected type, if any.
+// The dispatcher checks it before the handler runs: such a message fails.
 func (m *Mirror) Err() error {
 	if err := m.ArgMethod.Err(); err != nil {
-		return fmt.Errorf("mirror: argument 0 (method): %w", err)
+		return fmt.Errorf("argument \"arg_method\" (method): %w", err)
 	}
 	if err := m.ArgPath.Err(); err != nil {
-		return fmt.Errorf("mirror: argument 1 (url): %w", err)
+		return fmt.Errorf("argument \"arg_path\" (url): %w", err)
 	}
 	if err := m.ArgVer.Err(); err != nil {
-		return fmt.Errorf("mirror: argument 2 (req.ver): %w", err)
+		return fmt.Errorf("argument \"arg_ver\" (req.ver): %w", err)
 	}
 	if err := m.ArgBody.Err(); err != nil {
-		return fmt.Errorf("mirror: argument 4 (req.body): %w", err)
+		return fmt.Errorf("argument \"arg_body\" (req.body): %w", err)
 	}
 	return nil
 }
@@ -107,10 +106,24 @@ func (m *Mirror) Clone() Mirror {
 	return c
 }
 
+// LogValue implements slog.LogValuer: the arguments by name, long strings and
+// bodies cut at arg.LogLimit bytes with their length.
+func (m Mirror) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("arg_method", m.ArgMethod),
+		slog.Any("arg_path", m.ArgPath),
+		slog.Any("arg_ver", m.ArgVer),
+		slog.Any("arg_hdrs", m.ArgHdrs),
+		slog.Any("arg_body", m.ArgBody),
+	)
+}
+
 // Handler has one method per spoe-message. The methods run on the event loop
 // and must not block: hand blocking work to req.Offload (with msg.Clone()).
-// msg's strings and bytes are views valid until the method returns. A returned
-// error (or a panic) answers HAProxy at once with the server's error variable.
+// msg's strings and bytes are views valid until the method returns.
+// A returned error, a panic or an argument of the wrong type drops the actions
+// and sets the server's error variable, txn.<var-prefix>.agent_error by default,
+// to a server.ErrorCode* value (the spoe.conf has no option set-on-error).
 type Handler interface {
 	// Mirror handles spoe-message "mirror".
 	Mirror(req *server.Request, msg Mirror, acts Actions) error
@@ -118,7 +131,7 @@ type Handler interface {
 
 // NewDispatcher returns a server.Handler that decodes each message of a NOTIFY
 // into its struct and calls h's method for it. Messages h has no method for
-// are skipped.
+// are skipped. Run it with a server.Config passed through Configure.
 func NewDispatcher(h Handler) *arg.Dispatcher { return arg.NewDispatcher(dispatch{h}) }
 
 // dispatch is the switch arg.Dispatcher calls for each message of a NOTIFY.
@@ -129,14 +142,23 @@ func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byt
 	switch string(name) {
 	case "mirror":
 		var m Mirror
-		if n, err = m.DecodeArgs(b, nargs); err == nil {
-			err = d.h.Mirror(req, m, ActionsOf(acts))
+		if n, err = m.DecodeArgs(b, nargs); err != nil {
+			return n, true, err
 		}
+		if err = m.Err(); err != nil {
+			return n, true, fmt.Errorf("spoe-message \"mirror\": %w", err)
+		}
+		err = d.h.Mirror(req, m, ActionsOf(acts))
 	default:
 		return 0, false, nil
 	}
 	return n, true, err
 }
+
+// Configure leaves cfg as it is: the spoe.conf has no option set-on-error, so a
+// failed NOTIFY sets the server's error variable (server.Config.ErrorVar,
+// txn.<var-prefix>.agent_error by default) to a server.ErrorCode* value.
+func Configure(cfg *server.Config) {}
 
 // Actions appends set-var and unset-var actions to the ACK. HAProxy names each
 // variable <scope>.mirror.<name> (the agent's var-prefix).

@@ -227,11 +227,13 @@ listen l1
 		t.Errorf("GroupRules = %+v", c.GroupRules)
 	}
 	var reads []string
-	for _, r := range c.VarReads {
-		reads = append(reads, fmt.Sprintf("%s@%d", r.Name, r.Pos.Line))
+	for _, r := range c.Vars {
+		if !r.Write {
+			reads = append(reads, fmt.Sprintf("%s@%d", r.Name, r.Pos.Line))
+		}
 	}
 	if got, want := strings.Join(reads, " "), "txn.a.r1@9 sess.a.r2@9 txn.a.r3@10"; got != want {
-		t.Errorf("VarReads = %s; want %s", got, want)
+		t.Errorf("reads = %s; want %s", got, want)
 	}
 	if c.Backend("b2") == nil || c.Backend("fe") != nil {
 		t.Errorf("Backend lookup wrong")

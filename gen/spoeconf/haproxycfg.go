@@ -14,8 +14,7 @@ type HAProxyConfig struct {
 	Backends   []*Backend    // backend and listen sections
 	Filters    []*SPOEFilter // "filter spoe" lines
 	GroupRules []*GroupRule  // "... send-spoe-group ENGINE GROUP" rules
-	VarReads   []VarRead     // var(NAME) fetches, in file order
-	Vars       []VarRef      // var(...) references, in file order
+	Vars       []VarUse      // every read and write of a variable, in file order
 }
 
 // Backend is a backend or listen section of a haproxy.cfg.
@@ -41,15 +40,6 @@ type GroupRule struct {
 	Engine string
 	Group  string
 	Pos    Pos // position of the ENGINE word
-}
-
-// VarRef is a variable named as var(<scope>.<name>) in a haproxy.cfg word: a
-// var sample fetch or converter, or the variable of a set-var or unset-var
-// action.
-type VarRef struct {
-	Scope string // proc, sess, txn, req or res as written; not checked
-	Name  string // what follows the scope: <var-prefix>.<name> for an agent's variables
-	Pos   Pos    // the start of the word holding it
 }
 
 // Backend returns the backend or listen section with that name, or nil.
@@ -92,9 +82,8 @@ func ParseHAProxyConfig(filename string, src []byte) *HAProxyConfig {
 		if err != nil || len(words) == 0 || words[0].Text == "" {
 			continue
 		}
-		c.Vars = appendVarRefs(c.Vars, words)
+		c.Vars = append(c.Vars, varUses(words)...)
 		kw := words[0].Text
-		c.VarReads = append(c.VarReads, varReads(words)...)
 		switch kw {
 		case "global", "defaults", "frontend", "backend", "listen", "peers", "resolvers",
 			"userlist", "program", "http-errors", "ring", "mailers", "cache", "log-forward",
@@ -158,27 +147,4 @@ func ParseHAProxyConfig(filename string, src []byte) *HAProxyConfig {
 		}
 	}
 	return c
-}
-
-// appendVarRefs appends the var(<scope>.<name>) references inside words; the
-// name ends at the first ',' (a var fetch's default value) or ')'.
-func appendVarRefs(refs []VarRef, words []Word) []VarRef {
-	for _, w := range words {
-		rest := w.Text
-		for {
-			i := strings.Index(rest, "var(")
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len("var("):]
-			end := strings.IndexAny(rest, ",)")
-			if end < 0 {
-				break
-			}
-			if scope, name, ok := strings.Cut(rest[:end], "."); ok && name != "" {
-				refs = append(refs, VarRef{Scope: scope, Name: name, Pos: w.Pos})
-			}
-		}
-	}
-	return refs
 }

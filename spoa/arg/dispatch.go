@@ -69,3 +69,24 @@ func (a Actions) SetVar(scope spopwire.Scope, name string, v spopwire.Value) {
 
 // UnsetVar unsets <scope>.<var-prefix>.<name>.
 func (a Actions) UnsetVar(scope spopwire.Scope, name string) { a.acts.UnsetVar(scope, name) }
+
+// ErrorCodeBase is what generated agents add to the server's ErrorCode*
+// values when their spoe.conf has "option set-on-error": a handler error
+// sets the set-on-error variable to 1001, a panic to 1002, actions too big
+// for the frame to 1003, a full offload queue to 1004. HAProxy's own values
+// in that variable are 1-5, 255 and 256+SPOP status, so a rule can tell
+// them apart while "-m int gt 0" and "-m found" fire for both.
+const ErrorCodeBase = 1000
+
+// FailClosed makes cfg answer a failed NOTIFY through v, the spoe.conf's
+// set-on-error variable, with ErrorCodeBase + server.ErrorCode*. A variable
+// already in cfg.ErrorVar (spoa --error-var) wins; so does a non-zero
+// cfg.ErrorCodeBase. Generated Configure functions call it.
+func FailClosed(cfg *server.Config, v server.Var) {
+	if cfg.ErrorVar.Name == "" {
+		cfg.ErrorVar = v
+	}
+	if cfg.ErrorCodeBase == 0 {
+		cfg.ErrorCodeBase = ErrorCodeBase
+	}
+}

@@ -2,9 +2,11 @@ package arg_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/server/spoptest"
 	"github.com/spopkit/spopkit/spoa/arg"
 	"github.com/spopkit/spopkit/spopwire"
 )
@@ -74,5 +76,35 @@ func TestDispatcherAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("HandleNotify allocates %v times per run; want 0", allocs)
+	}
+}
+
+// FailClosed points the error variable at set-on-error's with codes from
+// 1001, unless the configuration already names one (spoa --error-var); the
+// server then answers a handler error with it.
+func TestFailClosed(t *testing.T) {
+	onError := server.Var{Scope: spopwire.ScopeTransaction, Name: "error"}
+	override := server.Var{Scope: spopwire.ScopeSession, Name: "mine"}
+	for _, tt := range []struct {
+		name string
+		cfg  server.Config
+		want string
+	}{
+		{"set-on-error", server.Config{}, "txn error INT64 1001"},
+		{"--error-var wins", server.Config{ErrorVar: override}, "sess mine INT64 1001"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			arg.FailClosed(&cfg, onError)
+			calls := 0
+			hp := spoptest.New(t, arg.NewDispatcher(counter{&calls, errors.New("boom")}), spoptest.Options{Config: cfg})
+			acts, err := hp.Notify(spoptest.Msg("known", spoptest.Arg("x", spopwire.StringValue("v"))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(acts) != 1 || fmt.Sprintf("%v %s %v", acts[0].Scope, acts[0].Name, acts[0].Value) != tt.want {
+				t.Errorf("actions %v; want [set-var %s]", acts, tt.want)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ package fivearg
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/spoa/arg"
@@ -16,7 +17,7 @@ import (
 const _ = arg.SupportPackageIsVersion2
 
 // CheckRequest is spoe-message "check-request" of scope [bench] (spoe.conf:9).
-// HAProxy sends it on on-frontend-http-request.
+// HAProxy sends it at each on-frontend-http-request event.
 type CheckRequest struct {
 	// IP is argument "ip": src (IPV4 or IPV6).
 	IP arg.Addr
@@ -31,9 +32,9 @@ type CheckRequest struct {
 }
 
 // DecodeArgs decodes the nargs arguments of a "check-request" message at the
-// start of b in one pass, matching named arguments by name and unnamed ones by
-// position, and returns the bytes read. It does not allocate; strings and bytes
-// are views into b.
+// start of b in one pass, matching named arguments by name and unnamed (or
+// repeated) ones by position, and returns the bytes read. It does not
+// allocate; strings and bytes are views into b.
 func (m *CheckRequest) DecodeArgs(b []byte, nargs int) (int, error) {
 	*m = CheckRequest{}
 	off := 0
@@ -54,21 +55,18 @@ func (m *CheckRequest) DecodeArgs(b []byte, nargs int) (int, error) {
 			n = m.Port.Decode(b[off:])
 		case i == 4 && string(name) == "body":
 			n = m.Body.Decode(b[off:])
+		case string(name) == "ip":
+			n = m.IP.Decode(b[off:])
+		case string(name) == "method":
+			n = m.Method.Decode(b[off:])
+		case string(name) == "path":
+			n = m.Path.Decode(b[off:])
+		case string(name) == "port":
+			n = m.Port.Decode(b[off:])
+		case string(name) == "body":
+			n = m.Body.Decode(b[off:])
 		default:
-			switch string(name) {
-			case "ip":
-				n = m.IP.Decode(b[off:])
-			case "method":
-				n = m.Method.Decode(b[off:])
-			case "path":
-				n = m.Path.Decode(b[off:])
-			case "port":
-				n = m.Port.Decode(b[off:])
-			case "body":
-				n = m.Body.Decode(b[off:])
-			default:
-				_, n = spopwire.ConsumeValue(b[off:])
-			}
+			_, n = spopwire.ConsumeValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame
@@ -79,21 +77,22 @@ func (m *CheckRequest) DecodeArgs(b []byte, nargs int) (int, error) {
 }
 
 // Err returns the first argument that arrived with an unexpected type, if any.
+// The dispatcher checks it before the handler runs: such a message fails.
 func (m *CheckRequest) Err() error {
 	if err := m.IP.Err(); err != nil {
-		return fmt.Errorf("check-request: argument 0 (src): %w", err)
+		return fmt.Errorf("argument \"ip\" (src): %w", err)
 	}
 	if err := m.Method.Err(); err != nil {
-		return fmt.Errorf("check-request: argument 1 (method): %w", err)
+		return fmt.Errorf("argument \"method\" (method): %w", err)
 	}
 	if err := m.Path.Err(); err != nil {
-		return fmt.Errorf("check-request: argument 2 (path): %w", err)
+		return fmt.Errorf("argument \"path\" (path): %w", err)
 	}
 	if err := m.Port.Err(); err != nil {
-		return fmt.Errorf("check-request: argument 3 (src_port): %w", err)
+		return fmt.Errorf("argument \"port\" (src_port): %w", err)
 	}
 	if err := m.Body.Err(); err != nil {
-		return fmt.Errorf("check-request: argument 4 (req.body): %w", err)
+		return fmt.Errorf("argument \"body\" (req.body): %w", err)
 	}
 	return nil
 }
@@ -108,10 +107,24 @@ func (m *CheckRequest) Clone() CheckRequest {
 	return c
 }
 
+// LogValue implements slog.LogValuer: the arguments by name, long strings and
+// bodies cut at arg.LogLimit bytes with their length.
+func (m CheckRequest) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("ip", m.IP),
+		slog.Any("method", m.Method),
+		slog.Any("path", m.Path),
+		slog.Any("port", m.Port),
+		slog.Any("body", m.Body),
+	)
+}
+
 // Handler has one method per spoe-message. The methods run on the event loop
 // and must not block: hand blocking work to req.Offload (with msg.Clone()).
-// msg's strings and bytes are views valid until the method returns. A returned
-// error (or a panic) answers HAProxy at once with the server's error variable.
+// msg's strings and bytes are views valid until the method returns.
+// A returned error, a panic or an argument of the wrong type drops the actions
+// and sets the server's error variable, txn.<var-prefix>.agent_error by default,
+// to a server.ErrorCode* value (the spoe.conf has no option set-on-error).
 type Handler interface {
 	// CheckRequest handles spoe-message "check-request".
 	CheckRequest(req *server.Request, msg CheckRequest, acts Actions) error
@@ -119,7 +132,7 @@ type Handler interface {
 
 // NewDispatcher returns a server.Handler that decodes each message of a NOTIFY
 // into its struct and calls h's method for it. Messages h has no method for
-// are skipped.
+// are skipped. Run it with a server.Config passed through Configure.
 func NewDispatcher(h Handler) *arg.Dispatcher { return arg.NewDispatcher(dispatch{h}) }
 
 // dispatch is the switch arg.Dispatcher calls for each message of a NOTIFY.
@@ -130,14 +143,23 @@ func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byt
 	switch string(name) {
 	case "check-request":
 		var m CheckRequest
-		if n, err = m.DecodeArgs(b, nargs); err == nil {
-			err = d.h.CheckRequest(req, m, ActionsOf(acts))
+		if n, err = m.DecodeArgs(b, nargs); err != nil {
+			return n, true, err
 		}
+		if err = m.Err(); err != nil {
+			return n, true, fmt.Errorf("spoe-message \"check-request\": %w", err)
+		}
+		err = d.h.CheckRequest(req, m, ActionsOf(acts))
 	default:
 		return 0, false, nil
 	}
 	return n, true, err
 }
+
+// Configure leaves cfg as it is: the spoe.conf has no option set-on-error, so a
+// failed NOTIFY sets the server's error variable (server.Config.ErrorVar,
+// txn.<var-prefix>.agent_error by default) to a server.ErrorCode* value.
+func Configure(cfg *server.Config) {}
 
 // Actions appends set-var and unset-var actions to the ACK. HAProxy names each
 // variable <scope>.bench.<name> (the agent's var-prefix).
