@@ -289,6 +289,9 @@ func (g *printer) dispatcher(msgs []genMessage) {
 		g.P("if n, err = m.DecodeArgs(b, nargs); err != nil {")
 		g.P("return n, true, err")
 		g.P("}")
+		g.P("if arg.Debugging() {")
+		g.P("arg.LogMessage(req, ", strconv.Quote(m.Name), ", m)")
+		g.P("}")
 		if m.typed() {
 			g.P("if err = m.Err(); err != nil {")
 			g.P("return n, true, fmt.Errorf(", strconv.Quote("spoe-message "+strconv.Quote(m.Name)+": %w"), ", err)")

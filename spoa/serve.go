@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/spoa/arg"
 )
 
 // serve runs agent a with the global flags g until SIGINT/SIGTERM, the end
@@ -54,6 +55,8 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 	}
 	if g.Debug {
 		h = debugHandler{h, log}
+		arg.SetDebugLogger(log) // generated dispatchers log each message's arguments
+		defer arg.SetDebugLogger(nil)
 	}
 
 	rec, err := g.openRecorder(log)

@@ -102,6 +102,9 @@ func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byt
 		if n, err = m.DecodeArgs(b, nargs); err != nil {
 			return n, true, err
 		}
+		if arg.Debugging() {
+			arg.LogMessage(req, "my-message-name", m)
+		}
 		if err = m.Err(); err != nil {
 			return n, true, fmt.Errorf("spoe-message \"my-message-name\": %w", err)
 		}

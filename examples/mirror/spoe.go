@@ -145,6 +145,9 @@ func (d dispatch) Dispatch(req *server.Request, acts *server.Actions, name []byt
 		if n, err = m.DecodeArgs(b, nargs); err != nil {
 			return n, true, err
 		}
+		if arg.Debugging() {
+			arg.LogMessage(req, "mirror", m)
+		}
 		if err = m.Err(); err != nil {
 			return n, true, fmt.Errorf("spoe-message \"mirror\": %w", err)
 		}
