@@ -59,6 +59,7 @@ func NewAgent() spoa.Agent {
 			if flags.Poll > 0 {
 				go list.Watch(env.Context, flags.Poll.D())
 			}
+			Configure(env.Config) // a failed lookup sets txn.blocklist.error: haproxy.cfg denies
 			return NewHandler(list), nil
 		},
 		Reload: func() error { return list.Reload() },

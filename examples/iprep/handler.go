@@ -82,7 +82,8 @@ func NewAgent() spoa.Agent {
 		Name:  "iprep",
 		Help:  "HAProxy's spoa-example: sets sess.<prefix>.ip_score to a score from 0 to 100 for the client address.",
 		Flags: flags,
-		Setup: func(*spoa.Env) (server.Handler, error) {
+		Setup: func(env *spoa.Env) (server.Handler, error) {
+			Configure(env.Config) // a failed NOTIFY sets txn.iprep.error, as an SPOE error does
 			return NewHandler(flags.Seed), nil
 		},
 		Files: map[string]string{"spoe.conf": SpoeConf, "haproxy.cfg": HAProxyCfg},

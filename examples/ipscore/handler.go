@@ -49,6 +49,7 @@ func NewAgent() spoa.Agent {
 			if env.Config.Workers == 0 {
 				env.Config.Workers = minWorkers
 			}
+			Configure(env.Config) // a failed lookup sets txn.ipscore.error, as an SPOE error does
 			return NewHandler(flags.Delay.D()), nil
 		},
 		Files: map[string]string{"spoe.conf": SpoeConf, "haproxy.cfg": HAProxyCfg},
