@@ -2,6 +2,7 @@ package spopwire_test
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/spopkit/spopkit/spopwire"
 )
@@ -108,4 +109,39 @@ func ExampleHeaders() {
 	// host: 127.0.0.1:18080
 	// x-dup: a
 	// x-dup: b
+}
+
+// Values are built by type and printed with their type; ConsumeValue reads
+// one back from its encoding (strings and binaries as views into the bytes).
+func ExampleValue() {
+	values := []spopwire.Value{
+		spopwire.Null(),
+		spopwire.BoolValue(true),
+		spopwire.Int64Value(-7),
+		spopwire.Uint32Value(7),
+		spopwire.AddrValue(netip.MustParseAddr("2001:db8::1")),
+		spopwire.StringValue("GET"),
+		spopwire.BinaryValue([]byte{0xca, 0xfe}),
+	}
+	var b []byte
+	for _, v := range values {
+		b = spopwire.AppendValue(b, v)
+	}
+	for len(b) > 0 {
+		v, n := spopwire.ConsumeValue(b)
+		if n <= 0 {
+			fmt.Println(spopwire.ParseError(n))
+			return
+		}
+		b = b[n:]
+		fmt.Printf("%v (%d bytes)\n", v, n)
+	}
+	// Output:
+	// NULL (1 bytes)
+	// BOOL true (1 bytes)
+	// INT64 -7 (11 bytes)
+	// UINT32 7 (2 bytes)
+	// IPV6 2001:db8::1 (17 bytes)
+	// STRING "GET" (5 bytes)
+	// BINARY cafe (4 bytes)
 }
