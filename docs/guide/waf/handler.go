@@ -28,7 +28,6 @@ func NewAgent() spoa.Agent {
 	}
 }
 
-// guide:begin handler
 // CheckRequest handles spoe-message "check-request".
 func (handler) CheckRequest(req *server.Request, msg CheckRequest, acts Actions) error {
 	src, ok := msg.Src.Get()
@@ -47,5 +46,3 @@ func (handler) CheckRequest(req *server.Request, msg CheckRequest, acts Actions)
 	acts.SetTxnBlock(score >= 50 || strings.HasPrefix(path, "/admin") && !src.IsLoopback())
 	return nil
 }
-
-// guide:end handler

@@ -1,6 +1,5 @@
 package waf
 
-// guide:begin test
 import (
 	"fmt"
 	"net/netip"
@@ -53,5 +52,3 @@ func TestCheckRequestFailsClosed(t *testing.T) {
 		t.Fatalf("got %v, want set-var txn.error = 1001", acts)
 	}
 }
-
-// guide:end test

@@ -16,7 +16,6 @@ type slowHandler struct{}
 // lookupPath stands for blocking work: a database, an HTTP service, the disk.
 func lookupPath(path string) bool { return strings.HasPrefix(path, "/admin") }
 
-// guide:begin offload
 // CheckRequest hands the blocking lookup to the worker pool and returns at once.
 func (slowHandler) CheckRequest(req *server.Request, msg CheckRequest, acts Actions) error {
 	msg = msg.Clone() // the worker runs after the frame is gone: keep a copy
@@ -26,8 +25,6 @@ func (slowHandler) CheckRequest(req *server.Request, msg CheckRequest, acts Acti
 		return nil
 	})
 }
-
-// guide:end offload
 
 // A generated handler's method offloads like any server.Handler: Clone the
 // message, then write through ActionsOf in the worker.
