@@ -84,6 +84,14 @@ func TestGuide(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the guide's agent with the go command; skipped in -short mode")
 	}
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("the guide's commands need %s: %v", tool, err)
+			}
+			t.Skipf("the guide's commands need %s: %v", tool, err)
+		}
+	}
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
