@@ -30,8 +30,7 @@ type block struct {
 
 // parseGuide returns the fenced blocks of the guide with their directives; a
 // fence without a directive right above it is an error.
-func parseGuide(t *testing.T, src []byte) []block {
-	t.Helper()
+func parseGuide(src []byte) ([]block, error) {
 	var blocks []block
 	var pending *block
 	var cur *block
@@ -48,7 +47,7 @@ func parseGuide(t *testing.T, src []byte) []block {
 			body.WriteString(line + "\n")
 		case strings.HasPrefix(line, "```"):
 			if pending == nil {
-				t.Fatalf("GUIDE.md:%d: a code block without a <!-- guide: ... --> line right above it", n)
+				return nil, fmt.Errorf("GUIDE.md:%d: a code block without a <!-- guide: ... --> line right above it", n)
 			}
 			cur, pending = pending, nil
 			cur.line = n
@@ -57,20 +56,39 @@ func parseGuide(t *testing.T, src []byte) []block {
 			f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(line, "<!-- guide: "), " -->"))
 			ok := len(f) == 1 && f[0] == "run" || len(f) == 2 && (f[0] == "file" || f[0] == "in")
 			if !ok {
-				t.Fatalf("GUIDE.md:%d: bad directive %q", n, line)
+				return nil, fmt.Errorf("GUIDE.md:%d: bad directive %q", n, line)
 			}
 			pending = &block{directive: f[0]}
 			if len(f) == 2 {
 				pending.path = f[1]
 			}
 		case pending != nil:
-			t.Fatalf("GUIDE.md:%d: the <!-- guide: %s --> line must be right above a code block", n-1, pending.directive)
+			return nil, fmt.Errorf("GUIDE.md:%d: the <!-- guide: %s --> line must be right above a code block", n-1, pending.directive)
 		}
 	}
 	if cur != nil || pending != nil {
-		t.Fatal("GUIDE.md ends inside a code block or after a directive")
+		return nil, fmt.Errorf("GUIDE.md ends inside a code block or after a directive")
 	}
-	return blocks
+	return blocks, nil
+}
+
+// The guide cannot show a block that the test does not check.
+func TestParseGuideRefuses(t *testing.T) {
+	for _, src := range []string{
+		"text\n```sh\necho unchecked\n```\n",
+		"<!-- guide: run -->\ntext between\n```sh\necho\n```\n",
+		"<!-- guide: runs -->\n```sh\necho\n```\n",
+		"<!-- guide: file -->\n```\nx\n```\n",
+		"<!-- guide: run -->\n```sh\necho\n",
+	} {
+		if _, err := parseGuide([]byte(src)); err == nil {
+			t.Errorf("parseGuide accepted %q", src)
+		}
+	}
+	blocks, err := parseGuide([]byte("<!-- guide: in a/b.go -->\n```go\nx := 1\n```\n"))
+	if err != nil || len(blocks) != 1 || blocks[0].directive != "in" || blocks[0].path != "a/b.go" || blocks[0].text != "x := 1\n" {
+		t.Errorf("got %+v, %v", blocks, err)
+	}
 }
 
 // TestGuide walks GUIDE.md as a reader would: it writes the files the guide
@@ -100,7 +118,10 @@ func TestGuide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := parseGuide(t, src)
+	blocks, err := parseGuide(src)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tmp := t.TempDir()
 	walk := filepath.Join(tmp, "waf") // the reader's directory: package waf
