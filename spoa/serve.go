@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spopkit/spopkit/server"
+	"github.com/spopkit/spopkit/server/record"
 	"github.com/spopkit/spopkit/spoa/arg"
 )
 
@@ -89,26 +90,57 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 	counters := &agentCounters{record: rec}
 	var draining atomic.Bool
 	if g.MetricsAddr != "" {
-		ln, err := net.Listen("tcp", g.MetricsAddr)
+		hs, err := serveMetrics(g, metricsSource{a.Name, srv.Stats, counters, &draining}, log, d)
 		if err != nil {
 			_ = srv.Shutdown(context.Background())
-			return fmt.Errorf("--metrics-addr: %w", err)
+			return err
 		}
-		hs := &http.Server{
-			Handler:           metricsHandler(metricsSource{a.Name, srv.Stats, counters, &draining}, g.Pprof),
-			ReadHeaderTimeout: 5 * time.Second,
-		}
-		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
-		log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
-		if d.metricsReady != nil {
-			d.metricsReady(ln.Addr())
-		}
 	}
 	if d.ready != nil {
 		d.ready(addr)
 	}
 
+	mon := &monitorState{log: log, last: srv.Stats(), at: time.Now()}
+	reason := waitForStop(g, a, d, srv, mon, rec, counters)
+	log.Info("shutting down", "reason", reason, "timeout", g.shutdownTimeout())
+	draining.Store(true)
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), g.shutdownTimeout())
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, server.ErrServerClosed) {
+		log.Warn("shutdown incomplete", "err", err)
+	}
+	mon.line(srv.Stats(), time.Now())
+	log.Info("stopped")
+	return nil
+}
+
+// serveMetrics serves /metrics, /healthz, /readyz (and pprof) on
+// --metrics-addr until the returned server is closed.
+func serveMetrics(g *Globals, src metricsSource, log *slog.Logger, d *deps) (*http.Server, error) {
+	ln, err := net.Listen("tcp", g.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           metricsHandler(src, g.Pprof),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	go func() { _ = hs.Serve(ln) }()
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	if d.metricsReady != nil {
+		d.metricsReady(ln.Addr())
+	}
+	return hs, nil
+}
+
+// waitForStop serves signals (SIGHUP reopens the recording and reloads the
+// agent) and --monitor-interval lines until SIGINT/SIGTERM, the end of
+// --runtime or the cancellation of d.ctx, and returns which. Its last
+// monitor line is written by serve, when the drain ends.
+func waitForStop(g *Globals, a *Agent, d *deps, srv *server.Server, mon *monitorState, rec *record.Writer, counters *agentCounters) string {
+	log := mon.log
 	signals := d.signals
 	if signals == nil {
 		ch := make(chan os.Signal, 4)
@@ -123,7 +155,6 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 		runtimeEnd = t.C
 	}
 	var monitor <-chan time.Time
-	mon := monitorState{log: log, last: srv.Stats(), at: time.Now()}
 	if g.MonitorInterval > 0 {
 		t := time.NewTicker(g.MonitorInterval.D())
 		defer t.Stop()
@@ -148,17 +179,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 			mon.line(srv.Stats(), now)
 		}
 	}
-	log.Info("shutting down", "reason", reason, "timeout", g.shutdownTimeout())
-	draining.Store(true)
-	cancel()
-	sctx, scancel := context.WithTimeout(context.Background(), g.shutdownTimeout())
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, server.ErrServerClosed) {
-		log.Warn("shutdown incomplete", "err", err)
-	}
-	mon.line(srv.Stats(), time.Now())
-	log.Info("stopped")
-	return nil
+	return reason
 }
 
 // reload runs Agent.Reload for SIGHUP.
