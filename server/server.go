@@ -116,7 +116,8 @@ func (srv *Server) startEngine(ln net.Listener) error {
 		close(srv.done)
 	}()
 	if l := srv.set.Logger; l != nil {
-		l.Info("spop agent listening", "addr", eng.addr(), "engine", srv.set.Engine)
+		a := eng.addr()
+		l.Info("spop agent listening", "addr", a.Network()+":"+a.String(), "engine", srv.set.Engine)
 	}
 	return nil
 }
