@@ -32,8 +32,8 @@ type Session struct {
 	set   *settings
 	h     Handler
 	walk  PayloadWalker // h, when it validates as it decodes and nothing records
-	owner owner     // where offloaded work comes back (see owner)
-	own   *jobQueue // the owner of a Session made by NewSession
+	owner owner         // where offloaded work comes back (see owner)
+	own   *jobQueue     // the owner of a Session made by NewSession
 	t     *tally
 	sh    *shard // where t is published after each call (own sessions only)
 
