@@ -143,7 +143,7 @@ func (r *Report) issue15Targets() []Verdict {
 		var xs []float64
 		version := ""
 		for _, h := range r.HAProxy {
-			if h.Agent != agent || h.Mode != "spoe" || h.Err != "" || !strings.HasPrefix(h.Version, prefix) {
+			if h.Agent != agent || h.Mode != "spoe" || h.Err != "" || !strings.HasPrefix(strings.TrimPrefix(h.Version, "HAProxy version "), prefix) {
 				continue
 			}
 			if x, ok := f(h); ok {
@@ -165,7 +165,7 @@ func (r *Report) issue15Targets() []Verdict {
 		}
 		return v
 	}
-	short, _, _ := strings.Cut(ver, " ")
+	short, _, _ := strings.Cut(strings.TrimPrefix(ver, "HAProxy version "), " ")
 	if s3, _, ok := median("3.", "std", cpu); ok && s3 > 0 {
 		v = append(v, Verdict{"epoll", goals[0], fmt.Sprintf("%.2f × (%s vs %s through %s)", e3/s3, fmtDur(e3), fmtDur(s3), short), e3/s3 <= TargetHA3VsStd, true})
 	} else {
