@@ -22,7 +22,7 @@ func TestIssue15Targets(t *testing.T) {
 		res("3.2.26-1 2026/10/14", "std", 20*time.Microsecond, 2000),
 	}}
 	want := map[string]string{
-		"3.x: agent CPU/request ≤ 0.5 × std's":              "0.70 × (14.0 µs vs 20.0 µs through 3.2.26-1) false",
+		"3.x: agent CPU/request ≤ 0.5 × std's":               "0.70 × (14.0 µs vs 20.0 µs through 3.2.26-1) false",
 		"3.x: agent CPU/request ≤ 1.5 × its own through 2.6": "3.5 × (14.0 µs vs 4.00 µs) false",
 		"3.x: ≤ 3 agent syscalls/request":                    "1.30 through 3.2.26-1 true",
 	}
