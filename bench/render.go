@@ -379,6 +379,10 @@ func RenderHAProxy(r *Report) string {
 		"a version, by the ratios. Agent CPU is the sum of its threads' schedstat over the run; system calls and "+
 		"context switches are counted by `perf stat -p PID` on the agent (`raw_syscalls:sys_enter`, "+
 		"`syscalls:sys_enter_NAME`, `context-switches`). Medians over %d runs.", HAProxyWrkCommand(o.WrkTime), o.Runs)
+	if r.HAChart != "" {
+		p("")
+		p("![Agent CPU per request by engine and HAProxy version](%s)", r.HAChart)
+	}
 	if len(o.HAProxyBackendExtra) > 0 {
 		p("")
 		p("Extra lines in every agent backend: `%s`.", strings.Join(o.HAProxyBackendExtra, "`, `"))

@@ -96,6 +96,7 @@ type Report struct {
 	HAProxy      []HAProxyResult
 	Profiles     map[string]string // engine → `go tool pprof -top` under 4×20 load
 	Recording    *ScenarioResult   // epoll 4×20 with and without Config.Recorder
+	HAChart      string            // path of the HAProxy chart, relative to BENCHMARKS.md ("" for none)
 	Started      time.Time
 	Elapsed      time.Duration
 	LoadAvgAfter string

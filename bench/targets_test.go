@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"encoding/xml"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,21 @@ func TestIssue15Targets(t *testing.T) {
 		"3.x: agent CPU/request ≤ 0.5 × std's":               "0.70 × (14.0 µs vs 20.0 µs through 3.2.26-1) false",
 		"3.x: agent CPU/request ≤ 1.5 × its own through 2.6": "3.5 × (14.0 µs vs 4.00 µs) false",
 		"3.x: ≤ 3 agent syscalls/request":                    "1.30 through 3.2.26-1 true",
+	}
+	svg := string(RenderHAProxySVG(r))
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		if _, err := d.Token(); err != nil {
+			if err.Error() != "EOF" {
+				t.Errorf("HAProxy chart is not well-formed XML: %v", err)
+			}
+			break
+		}
+	}
+	for _, w := range []string{"HAProxy 3.2.26-1", "HAProxy 2.6.12-1", ">1.30<", ">epoll<", ">std<"} {
+		if !strings.Contains(svg, w) {
+			t.Errorf("HAProxy chart lacks %q", w)
+		}
 	}
 	seen := 0
 	for _, v := range r.issue15Targets() {

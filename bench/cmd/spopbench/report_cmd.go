@@ -92,6 +92,13 @@ func (c *ReportCmd) Run() error {
 	if err := os.WriteFile(chart, bench.RenderSVG(r), 0o644); err != nil {
 		return err
 	}
+	if len(r.HAProxy) > 0 {
+		haChart := strings.TrimSuffix(chart, ".svg") + "-haproxy.svg"
+		if err := os.WriteFile(haChart, bench.RenderHAProxySVG(r), 0o644); err != nil {
+			return err
+		}
+		r.HAChart = strings.TrimSuffix(filepath.ToSlash(rel), ".svg") + "-haproxy.svg"
+	}
 	if err := os.WriteFile(out, bench.RenderMarkdown(r, filepath.ToSlash(rel)), 0o644); err != nil {
 		return err
 	}
