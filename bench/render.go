@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spopkit/spopkit/server"
 )
 
 // RenderMarkdown renders the report as BENCHMARKS.md; chartPath is the SVG
@@ -166,6 +168,10 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		"include the kernel time of its own syscalls.")
 	p("")
 
+	if rs := r.Recording; rs != nil {
+		renderRecording(p, rs)
+	}
+
 	p("## Latency")
 	p("")
 	p("| scenario | contender | ACKs/s | p50 | p90 | p99 | p99.9 | max |")
@@ -277,6 +283,37 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	return []byte(b.String())
 }
 
+// renderRecording shows the cost of Config.Recorder: the epoll engine at
+// 4×20 with and without a server/record file, interleaved.
+func renderRecording(p func(string, ...any), rs *ScenarioResult) {
+	p("### Cost of recording (issue 14)")
+	p("")
+	p("The epoll engine at 4×20, with `Config.Recorder` writing every NOTIFY to a `server/record` file " +
+		"(temporary directory, rotated at 256 MiB) and without, run after run interleaved. The Recorder copies " +
+		"each payload under a mutex on the event loop; a goroutine of its own writes the file.")
+	p("")
+	p("| contender | ACKs/s | agent CPU per ACK | ACKs/s × plain |")
+	p("| --- | ---: | ---: | ---: |")
+	rate := func(m Measurement) float64 { return m.Rate }
+	perAck := func(m Measurement) float64 {
+		if m.Acks == 0 || m.Err != "" {
+			return 0
+		}
+		return float64(m.AgentCPU) / float64(m.Acks)
+	}
+	base, _, _, bn := rs.stat(server.EngineEpoll, rate)
+	for _, e := range []string{server.EngineEpoll, EngineRecording} {
+		med, lo, hi, n := rs.stat(e, rate)
+		cpu, clo, chi, _ := rs.stat(e, perAck)
+		ratio := "–"
+		if n > 0 && bn > 0 && base > 0 {
+			ratio = fmt.Sprintf("%.2f", med/base)
+		}
+		p("| %s | %s | %s | %s |", e, cellRange(med, lo, hi, n, fmtRate), cellRange(cpu, clo, chi, n, fmtDur), ratio)
+	}
+	p("")
+}
+
 // cellRange renders "median (min–max)" or "–" when nothing was measured.
 func cellRange(med, lo, hi float64, n int, f func(float64) string) string {
 	if n == 0 {
@@ -342,6 +379,10 @@ func RenderHAProxy(r *Report) string {
 		"a version, by the ratios. Agent CPU is the sum of its threads' schedstat over the run; system calls and "+
 		"context switches are counted by `perf stat -p PID` on the agent (`raw_syscalls:sys_enter`, "+
 		"`syscalls:sys_enter_NAME`, `context-switches`). Medians over %d runs.", HAProxyWrkCommand(o.WrkTime), o.Runs)
+	if r.HAChart != "" {
+		p("")
+		p("![Agent CPU per request by engine and HAProxy version](%s)", r.HAChart)
+	}
 	if len(o.HAProxyBackendExtra) > 0 {
 		p("")
 		p("Extra lines in every agent backend: `%s`.", strings.Join(o.HAProxyBackendExtra, "`, `"))

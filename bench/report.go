@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/spopkit/spopkit/server"
 )
 
 // ReportOptions configures RunReport.
@@ -93,6 +95,8 @@ type Report struct {
 	Micro        *MicroResult
 	HAProxy      []HAProxyResult
 	Profiles     map[string]string // engine → `go tool pprof -top` under 4×20 load
+	Recording    *ScenarioResult   // epoll 4×20 with and without Config.Recorder
+	HAChart      string            // path of the HAProxy chart, relative to BENCHMARKS.md ("" for none)
 	Started      time.Time
 	Elapsed      time.Duration
 	LoadAvgAfter string
@@ -217,6 +221,10 @@ func RunReport(o ReportOptions) (*Report, error) {
 		r.Scenarios = append(r.Scenarios, res)
 	}
 
+	if !o.Skip["record"] && slices.Contains(r.Engines, server.EngineEpoll) {
+		r.Recording = measureRecording(o, tmp, agentCPUs)
+	}
+
 	if !o.Skip["idle"] {
 		for run := 1; run <= min(o.Runs, 3); run++ {
 			for _, e := range r.Engines {
@@ -299,6 +307,33 @@ func measure(o ReportOptions, tmp, engine string, sc Scenario, run int, cpus []i
 		m.Err = "no ACK in the window"
 	}
 	return m
+}
+
+// measureRecording runs the 4×20 scenario against the epoll engine with
+// and without a Recorder (EngineRecording), interleaved: the cost of
+// recording every NOTIFY.
+func measureRecording(o ReportOptions, tmp string, cpus []int) *ScenarioResult {
+	var sc Scenario
+	for _, s := range Scenarios(o.Smoke) {
+		if s.Name == "4×20" {
+			sc = s
+		}
+	}
+	sc.Name = "4×20 recording"
+	res := &ScenarioResult{Scenario: sc, Runs: map[string][]Measurement{}}
+	for run := 1; run <= o.Runs; run++ {
+		order := []string{server.EngineEpoll, EngineRecording}
+		if run%2 == 0 {
+			slices.Reverse(order)
+		}
+		for _, e := range order {
+			m := measure(o, tmp, e, sc, run, cpus)
+			res.Runs[e] = append(res.Runs[e], m)
+			o.logf("%-14s %-12s run %d: %10.0f ACKs/s  agent %-8v (%s/CPU-s) %s",
+				sc.Name, e, run, m.Rate, m.AgentCPU, fmtRate(m.AcksPerCPU()), m.Err)
+		}
+	}
+	return res
 }
 
 // needsProfile reports whether a throughput target of engine was missed, in

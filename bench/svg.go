@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -110,4 +111,95 @@ func niceStep(v float64) float64 {
 
 func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// RenderHAProxySVG draws the agents measured through HAProxy: one group per
+// HAProxy version, one bar per agent at its median CPU per request, labelled
+// with its system calls per request.
+func RenderHAProxySVG(r *Report) []byte {
+	type key struct{ v, a string }
+	var versions, agents []string
+	cpu := map[key][]float64{}
+	calls := map[key][]float64{}
+	for _, h := range r.HAProxy {
+		if h.Mode != "spoe" || h.Err != "" || h.Requests == 0 {
+			continue
+		}
+		v := strings.TrimPrefix(h.Version, "HAProxy version ")
+		v, _, _ = strings.Cut(v, " ")
+		k := key{v, h.Agent}
+		if !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+		if !slices.Contains(agents, h.Agent) {
+			agents = append(agents, h.Agent)
+		}
+		cpu[k] = append(cpu[k], float64(h.CPUPerRequest()))
+		if c, ok := h.PerRequest("syscalls"); ok {
+			calls[k] = append(calls[k], c)
+		}
+	}
+	const (
+		w, h                  = 760.0, 380.0
+		left, right, top, bot = 80.0, 20.0, 50.0, 70.0
+	)
+	ymax := 0.0
+	for _, xs := range cpu {
+		_, _, hi := medianOf(xs)
+		ymax = math.Max(ymax, hi)
+	}
+	step := niceStep(ymax / 5)
+	if step == 0 {
+		step = 1
+	}
+	ymax = math.Ceil(ymax/step) * step
+	plotW, plotH := w-left-right, h-top-bot
+	y := func(v float64) float64 { return top + plotH - v/ymax*plotH }
+	colors := []string{"#1f77b4", "#aec7e8", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"}
+
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`, w, h, w, h)
+	p(`<rect width="100%%" height="100%%" fill="#ffffff"/>`)
+	p(`<text x="%.0f" y="22" font-size="16" font-weight="bold">Agent CPU per HTTP request through HAProxy (median, whiskers min–max)</text>`, left)
+	p(`<text x="%.0f" y="40" fill="#555">%s; labels: agent system calls per request</text>`, left, xmlEscape(r.Machine.CPU))
+	for v := 0.0; v <= ymax+step/2; v += step {
+		p(`<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e0e0e0"/>`, left, w-right, y(v), y(v))
+		p(`<text x="%.0f" y="%.1f" text-anchor="end" fill="#555">%s</text>`, left-6, y(v)+4, fmtDur(v))
+	}
+	if len(versions) > 0 && len(agents) > 0 {
+		groupW := plotW / float64(len(versions))
+		barW := math.Min(60, groupW*0.8/float64(len(agents)))
+		for gi, v := range versions {
+			gx := left + float64(gi)*groupW + (groupW-barW*float64(len(agents)))/2
+			for ai, a := range agents {
+				xs := cpu[key{v, a}]
+				if len(xs) == 0 {
+					continue
+				}
+				med, lo, hi := medianOf(xs)
+				x := gx + float64(ai)*barW
+				p(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>HAProxy %s, %s: %s per request</title></rect>`,
+					x+1, y(med), barW-2, y(0)-y(med), colors[ai%len(colors)], xmlEscape(v), xmlEscape(a), fmtDur(med))
+				mid := x + barW/2
+				p(`<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>`, mid, mid, y(lo), y(hi))
+				label := fmtDur(med)
+				if cs := calls[key{v, a}]; len(cs) > 0 {
+					c, _, _ := medianOf(cs)
+					label = fmt.Sprintf("%.2f", c)
+				}
+				p(`<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#333">%s</text>`, mid, y(hi)-4, label)
+			}
+			p(`<text x="%.1f" y="%.0f" text-anchor="middle">HAProxy %s</text>`, left+float64(gi)*groupW+groupW/2, h-bot+18, xmlEscape(v))
+		}
+	}
+	p(`<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#333"/>`, left, w-right, y(0), y(0))
+	lx := left
+	for ai, a := range agents {
+		p(`<rect x="%.0f" y="%.0f" width="12" height="12" fill="%s"/>`, lx, h-28, colors[ai%len(colors)])
+		p(`<text x="%.0f" y="%.0f">%s</text>`, lx+16, h-18, xmlEscape(a))
+		lx += 130
+	}
+	p(`</svg>`)
+	return []byte(b.String())
 }

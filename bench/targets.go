@@ -2,7 +2,10 @@
 
 package bench
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Target thresholds from the benchmark issue. They are measured and quoted in
 // BENCHMARKS.md, never asserted in tests: a noisy machine must not fail CI.
@@ -12,6 +15,12 @@ const (
 	TargetP50Slack     = 0.10      // epoll 1×1 p50 within 10 % of the ceiling's
 	TargetStdRate      = 127_000   // best existing Go libraries at 4×32 pinned
 	TargetIdleKiB      = 4.0       // RSS per idle connection at 10,000
+
+	// Issue 15: the agent through HAProxy 3.x, and the heavy scenario.
+	TargetHeavyRatio = 0.80 // epoll ACKs/s ÷ ceiling ACKs/s, 4×20 heavy
+	TargetHA3VsStd   = 0.5  // epoll agent CPU/request ÷ std's, through 3.x
+	TargetHA3Vs26    = 1.5  // epoll agent CPU/request through 3.x ÷ through 2.6
+	TargetHA3Calls   = 3.0  // agent syscalls per request through 3.x
 )
 
 // Verdict is one target, met or missed, with the numbers behind it.
@@ -106,6 +115,71 @@ func (r *Report) Targets() []Verdict {
 			val += fmt.Sprintf(" (at %d connections)", conns)
 		}
 		v = append(v, Verdict{e, goalIdle, val, med <= TargetIdleKiB, true})
+	}
+	return append(v, r.issue15Targets()...)
+}
+
+// issue15Targets judges the goals of issue 15: the heavy scenario against
+// the ceiling, and the default engine's CPU and syscalls per request through
+// HAProxy 3.x against the std engine and against its own figure through 2.6.
+func (r *Report) issue15Targets() []Verdict {
+	var v []Verdict
+	const goalHeavy = "≥ 0.80 × ceiling at 4×20 heavy"
+	if s := r.scenario("4×20 heavy"); s == nil {
+		v = append(v, Verdict{Engine: "epoll", Goal: goalHeavy, Value: "not measured"})
+	} else {
+		rate := func(m Measurement) float64 { return m.Rate }
+		e, _, _, n1 := s.stat("epoll", rate)
+		c, _, _, n2 := s.stat("ceiling", rate)
+		if n1 == 0 || n2 == 0 || c == 0 {
+			v = append(v, Verdict{Engine: "epoll", Goal: goalHeavy, Value: "no valid run"})
+		} else {
+			v = append(v, Verdict{"epoll", goalHeavy, fmt.Sprintf("%.2f × (%s vs %s)", e/c, fmtRate(e), fmtRate(c)), e/c >= TargetHeavyRatio, true})
+		}
+	}
+	// median of f over the valid runs of agent through the HAProxy whose
+	// version starts with prefix.
+	median := func(prefix, agent string, f func(HAProxyResult) (float64, bool)) (float64, string, bool) {
+		var xs []float64
+		version := ""
+		for _, h := range r.HAProxy {
+			if h.Agent != agent || h.Mode != "spoe" || h.Err != "" || !strings.HasPrefix(strings.TrimPrefix(h.Version, "HAProxy version "), prefix) {
+				continue
+			}
+			if x, ok := f(h); ok {
+				xs, version = append(xs, x), h.Version
+			}
+		}
+		med, _, _ := medianOf(xs)
+		return med, version, len(xs) > 0
+	}
+	cpu := func(h HAProxyResult) (float64, bool) {
+		return float64(h.CPUPerRequest()), h.Requests > 0
+	}
+	calls := func(h HAProxyResult) (float64, bool) { return h.PerRequest("syscalls") }
+	goals := [...]string{"3.x: agent CPU/request ≤ 0.5 × std's", "3.x: agent CPU/request ≤ 1.5 × its own through 2.6", "3.x: ≤ 3 agent syscalls/request"}
+	e3, ver, ok3 := median("3.", "epoll", cpu)
+	if !ok3 {
+		for _, g := range goals {
+			v = append(v, Verdict{Engine: "epoll", Goal: g, Value: "not measured"})
+		}
+		return v
+	}
+	short, _, _ := strings.Cut(strings.TrimPrefix(ver, "HAProxy version "), " ")
+	if s3, _, ok := median("3.", "std", cpu); ok && s3 > 0 {
+		v = append(v, Verdict{"epoll", goals[0], fmt.Sprintf("%.2f × (%s vs %s through %s)", e3/s3, fmtDur(e3), fmtDur(s3), short), e3/s3 <= TargetHA3VsStd, true})
+	} else {
+		v = append(v, Verdict{Engine: "epoll", Goal: goals[0], Value: "std not measured"})
+	}
+	if e2, _, ok := median("2.6", "epoll", cpu); ok && e2 > 0 {
+		v = append(v, Verdict{"epoll", goals[1], fmt.Sprintf("%.1f × (%s vs %s)", e3/e2, fmtDur(e3), fmtDur(e2)), e3/e2 <= TargetHA3Vs26, true})
+	} else {
+		v = append(v, Verdict{Engine: "epoll", Goal: goals[1], Value: "2.6 not measured"})
+	}
+	if c3, _, ok := median("3.", "epoll", calls); ok {
+		v = append(v, Verdict{"epoll", goals[2], fmt.Sprintf("%.2f through %s", c3, short), c3 <= TargetHA3Calls, true})
+	} else {
+		v = append(v, Verdict{Engine: "epoll", Goal: goals[2], Value: "not counted (no perf)"})
 	}
 	return v
 }

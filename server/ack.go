@@ -14,18 +14,24 @@ import (
 
 // callHandler runs HandleNotify for the current NOTIFY and turns its error
 // or panic into an error code.
-func (s *Session) callHandler() (code int64, err error) {
+func (s *Session) callHandler() (code int64, malformed bool, err error) {
 	defer recoverHandler(&code, &err)
-	err = s.h.HandleNotify(&s.req, &s.acts)
+	if s.walk != nil {
+		if malformed, err = s.walk.HandleUnvalidated(&s.req, &s.acts); malformed {
+			return 0, true, nil
+		}
+	} else {
+		err = s.h.HandleNotify(&s.req, &s.acts)
+	}
 	switch {
 	case s.overloaded:
-		return ErrorCodeOverloaded, ErrOverloaded
+		return ErrorCodeOverloaded, false, ErrOverloaded
 	case err == nil:
-		return 0, nil
+		return 0, false, nil
 	case errors.Is(err, ErrOverloaded):
-		return ErrorCodeOverloaded, err
+		return ErrorCodeOverloaded, false, err
 	}
-	return ErrorCodeHandler, err
+	return ErrorCodeHandler, false, err
 }
 
 // runOffload runs an offloaded function on a worker, as callHandler runs

@@ -71,6 +71,10 @@ type Config struct {
 	Engine string
 	// Loops is the number of event loops of the epoll engine; 0 means one per
 	// physical core (logical CPUs when that is unknown), at most GOMAXPROCS.
+	// Each running loop raises GOMAXPROCS by one for its lifetime: a loop
+	// sleeps in epoll_wait holding its P (no scheduler hand-off per
+	// wake-up), and the extra P keeps the rest of the program's share. See
+	// "Loops and GOMAXPROCS" in the package documentation.
 	Loops int
 	// LoopCPUs, if set, pins event loop i to CPU LoopCPUs[i % len(LoopCPUs)]
 	// (epoll engine, Linux only).
@@ -229,7 +233,7 @@ func newSettings(cfg Config) (*settings, error) {
 		if s.loops <= 0 {
 			s.loops = runtime.NumCPU()
 		}
-		s.loops = min(s.loops, runtime.GOMAXPROCS(0))
+		s.loops = min(s.loops, programProcs())
 	}
 	s.errVarScope, s.errVarName = spopwire.ScopeTransaction, DefaultErrorVarName
 	if s.ErrorVar.Name != "" {

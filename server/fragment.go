@@ -72,16 +72,13 @@ func (s *Session) fragment(f *spopwire.Frame) {
 		return
 	}
 	payload := fr.buf
-	if !validMessages(payload) {
-		s.removeFragment(i)
-		s.fail(spopwire.StatusInvalidFrame, "malformed reassembled NOTIFY payload")
-		return
-	}
 	// The handler's views point into payload; it is released only after the
 	// handler returned (and offloaded work must not use them, by contract).
 	fr.buf = nil
 	s.removeFragment(i)
-	s.dispatch(f.StreamID, f.FrameID, payload)
+	if !s.validate(payload) || !s.dispatch(f.StreamID, f.FrameID, payload) {
+		s.fail(spopwire.StatusInvalidFrame, "malformed reassembled NOTIFY payload")
+	}
 	s.srv.putFragBuf(payload)
 }
 

@@ -76,6 +76,8 @@ func (l *loop) run() {
 	// connections stay hot in one core's caches, and LoopCPUs can pin it.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	reserveP()
+	defer releaseP()
 	if cpus := l.set.LoopCPUs; len(cpus) > 0 {
 		var cs unix.CPUSet
 		cs.Set(cpus[l.idx%len(cpus)])
@@ -87,13 +89,10 @@ func (l *loop) run() {
 	l.now = nanotime()
 	l.nextTick = l.now + l.tick
 	for {
-		// Poll first: under load there is nearly always something ready,
-		// and the non-blocking call skips the runtime's blocking-syscall
-		// hand-off; only an empty poll pays for a blocking wait.
-		n, err := l.poll.Wait(l.events, 0)
-		if timeout := l.waitTimeout(); err == nil && n == 0 && timeout != 0 {
-			n, err = l.poll.Wait(l.events, timeout)
-		}
+		// One epoll_wait per turn, blocking or not: the wait is a raw
+		// syscall that keeps the loop's P (see reserveP), so there is no
+		// scheduler hand-off to dodge by polling first.
+		n, err := l.poll.Wait(l.events, l.waitTimeout())
 		if err != nil && err != unix.EINTR {
 			if l.set.Logger != nil {
 				l.set.Logger.Error("epoll_wait failed; loop stops", "loop", l.idx, "err", err)

@@ -22,11 +22,22 @@ func (s *Session) notify(f *spopwire.Frame) {
 		s.fail(spopwire.StatusInvalidInterlacedFrame, "NOTIFY reuses the ids of a fragmented NOTIFY in progress")
 		return
 	}
-	if !validMessages(f.Payload) {
+	if !s.validate(f.Payload) || !s.dispatch(f.StreamID, f.FrameID, f.Payload) {
 		s.fail(spopwire.StatusInvalidFrame, "malformed NOTIFY payload")
-		return
 	}
-	s.dispatch(f.StreamID, f.FrameID, f.Payload)
+}
+
+// validate checks a whole NOTIFY payload before dispatch, and records where
+// its messages end for Request.Messages. A PayloadWalker handler checks the
+// payload itself as it decodes it, in dispatch.
+func (s *Session) validate(payload []byte) bool {
+	s.req.nends = 0
+	if s.walk != nil {
+		return true
+	}
+	ends, ok := validMessages(payload, s.req.ends[:0])
+	s.req.nends = len(ends)
+	return ok
 }
 
 // validMessages reports whether payload is a well-formed LIST-OF-MESSAGES,
@@ -35,24 +46,35 @@ func (s *Session) notify(f *spopwire.Frame) {
 // message, and a corrupt NOTIFY ends the connection with status 4 instead of
 // reaching application code. SkipMessage builds no value: the handler
 // decodes the same bytes again, and this pass must stay cheap.
-func validMessages(b []byte) bool {
-	for len(b) > 0 {
-		n := spopwire.SkipMessage(b)
+//
+// It appends where each message ends (offsets in payload) to ends while
+// there is room (cap(ends)); with more messages than that it returns no ends
+// at all, and Request.Messages walks the arguments again to find them.
+func validMessages(b []byte, ends []uint32) ([]uint32, bool) {
+	off := 0
+	for off < len(b) {
+		n := spopwire.SkipMessage(b[off:])
 		if n < 0 {
-			return false
+			return nil, false
 		}
-		b = b[n:]
+		off += n
+		if len(ends) < cap(ends) {
+			ends = append(ends, uint32(off))
+		} else {
+			ends = nil
+		}
 	}
-	return true
+	return ends, true
 }
 
 // dispatch runs the handler for one complete NOTIFY and appends its ACK to
 // s.out, or hands the ACK to the worker pool when the handler offloaded it.
-func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
+// It reports false, having appended nothing, when a PayloadWalker handler
+// found the payload malformed.
+func (s *Session) dispatch(streamID, frameID uint64, payload []byte) bool {
 	if r := s.set.Recorder; r != nil {
 		r.RecordNotify(s.info.id, streamID, frameID, payload)
 	}
-	s.t.add(cNotifies, 1)
 	out, start := spopwire.StartFrame(s.out, spopwire.FrameAck, spopwire.FlagFin, streamID, frameID)
 	payloadStart := len(out)
 	// The ACK is built in place: the handler's actions are appended right
@@ -70,18 +92,29 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 
 	s.dispatching = true
 	var code int64
+	var malformed bool
 	var err error
 	if s.sample++; s.sample%LatencySampleRate == 0 {
 		t0 := nanotime()
-		code, err = s.callHandler()
+		code, malformed, err = s.callHandler()
 		s.t.latency(durationSince(t0))
 	} else {
-		code, err = s.callHandler()
+		code, malformed, err = s.callHandler()
 	}
 	s.dispatching = false
 	out = s.acts.buf
 	s.acts.buf = nil
-	s.req.Payload = nil
+	s.req.Payload, s.req.nends = nil, 0
+	if malformed {
+		if j := s.job; j != nil {
+			s.job = nil
+			s.srv.pool.unreserve()
+			s.srv.pool.putJob(j)
+		}
+		s.out = out[:start]
+		return false
+	}
+	s.t.add(cNotifies, 1)
 
 	code, err = ackOutcome(code, err, &s.acts)
 	if j := s.job; j != nil {
@@ -89,7 +122,7 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 		if code == 0 {
 			s.submit(j, out[start:], payloadStart-start, streamID, frameID)
 			s.out = out[:start]
-			return
+			return true
 		}
 		s.srv.pool.unreserve()
 		s.srv.pool.putJob(j)
@@ -103,6 +136,7 @@ func (s *Session) dispatch(streamID, frameID uint64, payload []byte) {
 	s.t.add(cFramesOut, 1)
 	s.out = out
 	s.answered = true
+	return true
 }
 
 // offload is Request.Offload's implementation: it reserves a queue slot now

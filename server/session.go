@@ -31,8 +31,9 @@ type Session struct {
 	srv   *Server
 	set   *settings
 	h     Handler
-	owner owner     // where offloaded work comes back (see owner)
-	own   *jobQueue // the owner of a Session made by NewSession
+	walk  PayloadWalker // h, when it validates as it decodes and nothing records
+	owner owner         // where offloaded work comes back (see owner)
+	own   *jobQueue     // the owner of a Session made by NewSession
 	t     *tally
 	sh    *shard // where t is published after each call (own sessions only)
 
@@ -103,6 +104,11 @@ func (srv *Server) newSession(remote netip.AddrPort, o owner, t *tally) *Session
 		info:     connInfo{remote: remote, id: srv.connIDs.Add(1)},
 	}
 	s.req.conn = s.info
+	if w, ok := srv.h.(PayloadWalker); ok && srv.set.Recorder == nil {
+		// A recording holds only NOTIFYs the agent accepted, so with a
+		// Recorder the session validates before it records.
+		s.walk = w
+	}
 	if srv.pool != nil {
 		s.req.offload = s.offload
 	}

@@ -139,11 +139,27 @@ func (it *ArgIter) Len() int { return it.left }
 type MessageIter struct {
 	b   []byte
 	err error
+	// ends, from MessagesWithEnds, are where the messages not yet returned
+	// end, as offsets from the payload's start (off is it.b's): Next takes
+	// them instead of walking the arguments to find the end.
+	ends []uint32
+	off  int
 }
 
 // Messages returns an iterator over the messages of a NOTIFY payload. An empty
 // payload (a NOTIFY without messages, which HAProxy 3.1–3.2 sends) has none.
 func Messages(payload []byte) MessageIter { return MessageIter{b: payload} }
+
+// MessagesWithEnds is Messages for a payload whose messages were already
+// validated by a walk that recorded where each one ends: ends[i] is the offset
+// just past message i. Next then trusts these ends instead of walking every
+// argument a second time to find them; past the last recorded end it walks as
+// Messages does. Ends not from such a walk over the same bytes give wrong
+// messages (never a read outside the payload). The server builds
+// Request.Messages with it from its own validation pass.
+func MessagesWithEnds(payload []byte, ends []uint32) MessageIter {
+	return MessageIter{b: payload, ends: ends}
+}
 
 // Next returns the next message; ok is false at the end or on error.
 func (it *MessageIter) Next() (Message, bool) {
@@ -154,12 +170,19 @@ func (it *MessageIter) Next() (Message, bool) {
 	if n < 0 {
 		return it.fail(n)
 	}
-	m := SkipArgs(it.b[n:], nargs)
-	if m < 0 {
+	var m int
+	if len(it.ends) > 0 {
+		m = int(it.ends[0]) - it.off - n
+		it.ends = it.ends[1:]
+		if m < 0 || n+m > len(it.b) {
+			return it.fail(codeInvalid)
+		}
+	} else if m = SkipArgs(it.b[n:], nargs); m < 0 {
 		return it.fail(m)
 	}
 	msg := Message{Name: name, NumArgs: nargs, args: it.b[n : n+m : n+m]}
 	it.b = it.b[n+m:]
+	it.off += n + m
 	return msg, true
 }
 

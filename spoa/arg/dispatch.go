@@ -31,25 +31,59 @@ func NewDispatcher(s Switch) *Dispatcher { return &Dispatcher{s: s} }
 // HandleNotify implements server.Handler. The first error (of decoding or of
 // a handler method) ends the NOTIFY.
 func (d *Dispatcher) HandleNotify(req *server.Request, acts *server.Actions) error {
+	malformed, err := d.HandleUnvalidated(req, acts)
+	if malformed {
+		return spopwire.ErrInvalidFrame
+	}
+	return err
+}
+
+// HandleUnvalidated implements server.PayloadWalker: the server hands it
+// NOTIFY payloads it has not validated, and this one walk over the payload
+// is both the validation and the decoding. Every byte is read: known
+// messages by their generated DecodeArgs, which reads every argument
+// (unknown ones too) before the handler method is called, so a method never
+// sees a torn message; other messages by spopwire.SkipArgs. malformed is
+// true when the payload is not a well-formed LIST-OF-MESSAGES; the methods
+// of the messages before the malformed one have run by then.
+func (d *Dispatcher) HandleUnvalidated(req *server.Request, acts *server.Actions) (malformed bool, err error) {
 	b := req.Payload
 	for len(b) > 0 {
 		name, nargs, n := spopwire.ConsumeMessageHeader(b)
 		if n < 0 {
-			return spopwire.ErrInvalidFrame
+			return true, nil
 		}
 		b = b[n:]
 		n, ok, err := d.s.Dispatch(req, acts, name, nargs, b)
 		if err != nil {
-			return err
+			// DecodeArgs fails only on a torn message, and then calls
+			// no method; a method's error ends the NOTIFY, but the rest
+			// of the payload must still be well-formed.
+			return !wellFormed(b, nargs), err
 		}
 		if !ok {
 			if n = spopwire.SkipArgs(b, nargs); n < 0 {
-				return spopwire.ErrInvalidFrame
+				return true, nil
 			}
 		}
 		b = b[n:]
 	}
-	return nil
+	return false, nil
+}
+
+// wellFormed reports whether b holds a message's nargs arguments and then
+// whole messages up to its end.
+func wellFormed(b []byte, nargs int) bool {
+	n := spopwire.SkipArgs(b, nargs)
+	if n < 0 {
+		return false
+	}
+	for b = b[n:]; len(b) > 0; b = b[n:] {
+		if n = spopwire.SkipMessage(b); n < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Actions appends set-var and unset-var actions to the ACK. The Actions type

@@ -27,7 +27,7 @@ type ReportCmd struct {
 	GenCPU     int           `help:"CPU of the load generator." default:"1"`
 	IdleConns  int           `help:"Idle connections for the memory test." default:"10000"`
 	MicroCount int           `help:"go test -count for the microbenchmarks (default 6, what benchstat needs for a confidence interval; 3 with --quick)."`
-	Skip       []string      `help:"Sections to skip: load, micro, haproxy, idle, profile." enum:"load,micro,haproxy,idle,profile"`
+	Skip       []string      `help:"Sections to skip: load, record, micro, haproxy, idle, profile." enum:"load,record,micro,haproxy,idle,profile"`
 	HAProxy    string        `name:"haproxy" help:"HAProxy 2.6 binary." default:"/usr/sbin/haproxy" type:"path"`
 	HAProxy3   string        `name:"haproxy3" help:"HAProxy 3.x binary (optional)." env:"HAPROXY3_BIN" type:"path"`
 	Revision   string        `help:"Revision of spopkit measured, quoted in the report (default: git rev-parse in the module root)." env:"SPOPBENCH_REVISION"`
@@ -91,6 +91,13 @@ func (c *ReportCmd) Run() error {
 	}
 	if err := os.WriteFile(chart, bench.RenderSVG(r), 0o644); err != nil {
 		return err
+	}
+	if len(r.HAProxy) > 0 {
+		haChart := strings.TrimSuffix(chart, ".svg") + "-haproxy.svg"
+		if err := os.WriteFile(haChart, bench.RenderHAProxySVG(r), 0o644); err != nil {
+			return err
+		}
+		r.HAChart = strings.TrimSuffix(filepath.ToSlash(rel), ".svg") + "-haproxy.svg"
 	}
 	if err := os.WriteFile(out, bench.RenderMarkdown(r, filepath.ToSlash(rel)), 0o644); err != nil {
 		return err

@@ -80,19 +80,21 @@ func (p *Poller) Close() {
 	}
 }
 
-// The sockets are non-blocking, so read, write and a zero-timeout epoll_wait
-// return at once: they go through RawSyscall, which skips the scheduler
+// Every call here goes through RawSyscall, which skips the scheduler
 // hand-off (entersyscall/exitsyscall) that package syscall pays on every call
-// in case the call blocks. Only a blocking epoll_wait uses the ordinary path,
-// so that the runtime can run other goroutines meanwhile.
+// in case the call blocks. Read and write on non-blocking sockets return at
+// once. Wait may block: the calling thread then sleeps in the kernel holding
+// its P, with no hand-off of the P to another thread and no sysmon retaking
+// it every 20 µs (a third of the agent's CPU through HAProxy 3.x before). The
+// caller must be a goroutine that owns its thread and whose P is accounted
+// for (the server's loops raise GOMAXPROCS by one each while they run). A
+// preemption request (GC stop-the-world, sysmon) interrupts the sleep with a
+// signal: Wait returns EINTR and the caller yields at its next safe point.
 
 // Wait waits up to msec milliseconds for events (0 polls, −1 blocks).
 func (p *Poller) Wait(events []unix.EpollEvent, msec int) (int, error) {
-	if msec != 0 {
-		return unix.EpollWait(p.epfd, events, msec)
-	}
 	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(unsafe.Pointer(&events[0])),
-		uintptr(len(events)), 0, 0, 0)
+		uintptr(len(events)), uintptr(msec), 0, 0)
 	if e != 0 {
 		return 0, e
 	}
