@@ -274,7 +274,7 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	p("## Reproduce")
 	p("")
 	p("```sh")
-	p("go run ./bench/cmd/spopbench report            # everything, < 10 min, rewrites BENCHMARKS.md and bench/chart.svg")
+	p("go run ./bench/cmd/spopbench report            # everything, < 10 min, rewrites BENCHMARKS.md and the charts bench/chart*.svg")
 	p("go run ./bench/cmd/spopbench report --quick    # shorter windows, fewer samples")
 	p("go run ./bench/cmd/spopbench report --smoke    # CI: seconds, writes a temp file, fails on any invalid ACK")
 	p("go run ./bench/cmd/spopbench agent --engine epoll --listen tcp:127.0.0.1:9000 &")
