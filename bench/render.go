@@ -30,6 +30,26 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		"set `sess.ip_score`).")
 	p("")
 
+	renderTargets(p, r)
+	renderMethod(p, r)
+	renderThroughput(p, r, chartPath)
+	renderCPU(p, r)
+	if rs := r.Recording; rs != nil {
+		renderRecording(p, rs)
+	}
+	renderLatency(p, r)
+	renderIdle(p, r)
+	renderMicro(p, r.Micro)
+	if len(r.HAProxy) > 0 {
+		b.WriteString(RenderHAProxy(r))
+	}
+	renderProfiles(p, r)
+	renderReproduce(p)
+	return []byte(b.String())
+}
+
+// renderTargets prints the targets table, failed validations and what was not measured.
+func renderTargets(p func(string, ...any), r *Report) {
 	if busy, note := machineBusy(r); busy {
 		p("> **%s**", note)
 		p("")
@@ -66,7 +86,11 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		}
 		p("")
 	}
+}
 
+// renderMethod prints the machine and how it was measured.
+func renderMethod(p func(string, ...any), r *Report) {
+	o := r.Options
 	m := r.Machine
 	p("## Machine and method")
 	p("")
@@ -94,7 +118,10 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	p("- Latency: NOTIFY written (or due) → ACK read, per ACK, in a log-linear histogram (64 sub-buckets per power " +
 		"of two, ≤ 1.6 %% error); percentiles are medians over runs.")
 	p("")
+}
 
+// renderThroughput prints ACKs per second by scenario and contender.
+func renderThroughput(p func(string, ...any), r *Report, chartPath string) {
 	p("## Throughput")
 	p("")
 	if chartPath != "" {
@@ -139,10 +166,14 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		p("- %s: %s", s.Scenario.Name, s.Scenario.Why)
 	}
 	p("")
+}
 
+// renderCPU prints ACKs per agent CPU-second and the generator's CPU.
+func renderCPU(p func(string, ...any), r *Report) {
+	names := r.Engines
 	p("### ACKs per agent CPU-second, and the generator's own CPU")
 	p("")
-	header, sep = "| scenario |", "| --- |"
+	header, sep := "| scenario |", "| --- |"
 	for _, e := range names {
 		header += " " + e + " ACKs/CPU-s | " + e + " gen CPU |"
 		sep += " ---: | ---: |"
@@ -167,11 +198,12 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	p("The generator is never the bottleneck while its CPU stays under 100 %%; the agent's CPU-seconds " +
 		"include the kernel time of its own syscalls.")
 	p("")
+}
 
-	if rs := r.Recording; rs != nil {
-		renderRecording(p, rs)
-	}
-
+// renderLatency prints latency percentiles of the 1×1, 4×20 and open-loop scenarios.
+func renderLatency(p func(string, ...any), r *Report) {
+	names := r.Engines
+	rate := func(m Measurement) float64 { return m.Rate }
 	p("## Latency")
 	p("")
 	p("| scenario | contender | ACKs/s | p50 | p90 | p99 | p99.9 | max |")
@@ -196,7 +228,11 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		}
 	}
 	p("")
+}
 
+// renderIdle prints memory per idle connection.
+func renderIdle(p func(string, ...any), r *Report) {
+	names := r.Engines
 	if len(r.Idle) > 0 {
 		p("## Memory: idle connections")
 		p("")
@@ -223,8 +259,11 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 		}
 		p("")
 	}
+}
 
-	if mr := r.Micro; mr != nil {
+// renderMicro prints the microbenchmarks.
+func renderMicro(p func(string, ...any), mr *MicroResult) {
+	if mr != nil {
 		p("## Microbenchmarks")
 		p("")
 		p("`%s`, medians computed by spopbench (min–max over the runs; allocs/op is the largest seen):", mr.Command)
@@ -252,11 +291,10 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 			p("")
 		}
 	}
+}
 
-	if len(r.HAProxy) > 0 {
-		b.WriteString(RenderHAProxy(r))
-	}
-
+// renderProfiles prints the CPU profiles taken for missed targets.
+func renderProfiles(p func(string, ...any), r *Report) {
 	if len(r.Profiles) > 0 {
 		p("## Where the CPU goes (targets missed)")
 		p("")
@@ -270,7 +308,10 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 			p("")
 		}
 	}
+}
 
+// renderReproduce prints the commands that reproduce the report.
+func renderReproduce(p func(string, ...any)) {
 	p("## Reproduce")
 	p("")
 	p("```sh")
@@ -280,7 +321,6 @@ func RenderMarkdown(r *Report, chartPath string) []byte {
 	p("go run ./bench/cmd/spopbench agent --engine epoll --listen tcp:127.0.0.1:9000 &")
 	p("go run ./bench/cmd/spopbench load tcp:127.0.0.1:9000 -c 4 -d 20 --cpu 1")
 	p("```")
-	return []byte(b.String())
 }
 
 // renderRecording shows the cost of Config.Recorder: the epoll engine at
