@@ -4,16 +4,31 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/spopkit/spopkit/bench"
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/server/spoptest"
 	"github.com/spopkit/spopkit/spopwire"
 )
 
-// iprepHandler is the benchmark's agent logic (bench.IPRepHandler): walk
-// every argument, take the IP address, answer sess.ip_score. Asserting zero
-// allocations on it covers exactly what BENCHMARKS.md measures.
-var iprepHandler = server.HandlerFunc(bench.IPRepHandler)
+// iprepHandler does what the benchmarks' agent does (bench.IPRepHandler,
+// which the engine's tests may not import): walk every argument, take the IP
+// address, answer sess.ip_score.
+var iprepHandler = server.HandlerFunc(func(req *server.Request, acts *server.Actions) error {
+	var score int64
+	it := req.Messages()
+	for msg, ok := it.Next(); ok; msg, ok = it.Next() {
+		args := msg.Args()
+		for a, ok := args.Next(); ok; a, ok = args.Next() {
+			if a.Value.Type() == spopwire.TypeIPv4 || a.Value.Type() == spopwire.TypeIPv6 {
+				score = int64(a.Value.Addr().As16()[15] % 100)
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	acts.SetVar(spopwire.ScopeSession, "ip_score", spopwire.Int64Value(score))
+	return nil
+})
 
 var iprepPayload = payload(spoptest.Msg("check-client-ip", spoptest.Arg("ip", spopwire.AddrValue(netip.MustParseAddr("192.0.2.1")))))
 
