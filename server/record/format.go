@@ -42,6 +42,7 @@ const (
 	KindNotify Kind = 3
 )
 
+// String returns the kind's name as record-dump prints it: START, HELLO or NOTIFY.
 func (k Kind) String() string {
 	switch k {
 	case KindStart:
