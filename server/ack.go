@@ -15,6 +15,19 @@ import (
 // callHandler runs HandleNotify for the current NOTIFY and turns its error
 // or panic into an error code.
 func (s *Session) callHandler() (code int64, malformed bool, err error) {
+	if s.walk != nil {
+		// A walker that panicked did not finish its walk: the rest of the
+		// payload is checked here, as the walker does after any failure. (It
+		// runs after recoverHandler, deferred below, has set the code.)
+		defer func() {
+			if code != ErrorCodePanic {
+				return
+			}
+			if _, ok := validMessages(s.req.Payload, nil); !ok {
+				code, malformed, err = 0, true, nil
+			}
+		}()
+	}
 	defer recoverHandler(&code, &err)
 	if s.walk != nil {
 		if malformed, err = s.walk.HandleUnvalidated(&s.req, &s.acts); malformed {

@@ -13,6 +13,9 @@ import (
 // strict is a Switch shaped like generated code: "known" is decoded whole
 // (every argument, failing on a torn one) before its method runs; the
 // method records the call and fails with fail.
+// errPanic makes a strict method panic instead of returning an error.
+var errPanic = errors.New("panic")
+
 type strict struct {
 	calls *[]string
 	fail  error
@@ -35,6 +38,9 @@ func (s strict) Dispatch(req *server.Request, acts *server.Actions, name []byte,
 		off += n
 	}
 	*s.calls = append(*s.calls, string(first.Bytes()))
+	if s.fail == errPanic {
+		panic("method panics")
+	}
 	acts.SetVar(spopwire.ScopeTransaction, "seen", first)
 	return off, true, s.fail
 }
@@ -76,6 +82,8 @@ func TestDispatcherValidates(t *testing.T) {
 		{"torn header after a good message", cat(good("a"), []byte{9, 'x'}), nil, []string{"a"}, spopwire.FrameAgentDisconnect, 0},
 		{"method error, well-formed rest", cat(good("a"), good("b")), boom, []string{"a"}, spopwire.FrameAck, server.ErrorCodeHandler},
 		{"method error, malformed rest", cat(good("a"), tornArgs), boom, []string{"a"}, spopwire.FrameAgentDisconnect, 0},
+		{"method panic, well-formed rest", cat(good("a"), good("b")), errPanic, []string{"a"}, spopwire.FrameAck, server.ErrorCodePanic},
+		{"method panic, malformed rest", cat(good("a"), tornArgs), errPanic, []string{"a"}, spopwire.FrameAgentDisconnect, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls []string
