@@ -113,14 +113,16 @@ func (a Actions) UnsetVar(scope spopwire.Scope, name string) { a.acts.UnsetVar(s
 const ErrorCodeBase = 1000
 
 // FailClosed makes cfg answer a failed NOTIFY through v, the spoe.conf's
-// set-on-error variable, with ErrorCodeBase + server.ErrorCode*. A variable
-// already in cfg.ErrorVar (spoa --error-var) wins; so does a non-zero
-// cfg.ErrorCodeBase. Generated Configure functions call it.
+// set-on-error variable, with ErrorCodeBase + server.ErrorCode*, apart from
+// the values HAProxy itself puts there. A variable already in cfg.ErrorVar
+// (spoa --error-var) wins, and gets the plain server.ErrorCode* values unless
+// it is v. A non-zero cfg.ErrorCodeBase is kept. Generated Configure
+// functions call it.
 func FailClosed(cfg *server.Config, v server.Var) {
 	if cfg.ErrorVar.Name == "" {
 		cfg.ErrorVar = v
 	}
-	if cfg.ErrorCodeBase == 0 {
+	if cfg.ErrorCodeBase == 0 && cfg.ErrorVar == v {
 		cfg.ErrorCodeBase = ErrorCodeBase
 	}
 }

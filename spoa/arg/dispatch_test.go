@@ -91,7 +91,8 @@ func TestFailClosed(t *testing.T) {
 		want string
 	}{
 		{"set-on-error", server.Config{}, "txn error INT64 1001"},
-		{"--error-var wins", server.Config{ErrorVar: override}, "sess mine INT64 1001"},
+		{"--error-var wins, with the plain codes", server.Config{ErrorVar: override}, "sess mine INT64 1"},
+		{"--error-var naming the set-on-error variable", server.Config{ErrorVar: onError}, "txn error INT64 1001"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
