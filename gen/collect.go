@@ -160,7 +160,8 @@ func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genM
 	byName := map[string]int{}
 	// The generated file's own names, and Dispatcher, which it declared before
 	// runtime version 2: a message type keeps off them, so names stay stable.
-	usedTypes := map[string]bool{"Handler": true, "Dispatcher": true, "Actions": true, "NewDispatcher": true, "ActionsOf": true}
+	usedTypes := map[string]bool{"Handler": true, "Dispatcher": true, "Actions": true, "NewDispatcher": true, "ActionsOf": true,
+		"Configure": true, "NewAgent": true}
 	for _, sc := range f.Scopes {
 		if !selected(sc.Name) {
 			continue
@@ -262,7 +263,7 @@ func fields(m Message, overrides map[string]Kind, vars map[string]written) []gen
 		default:
 			f.Field = goName(a.Name)
 		}
-		for used[f.Field] || f.Field == "DecodeArgs" || f.Field == "Err" || f.Field == "Clone" {
+		for used[f.Field] || f.Field == "DecodeArgs" || f.Field == "Err" || f.Field == "Clone" || f.Field == "LogValue" {
 			f.Field += "_"
 		}
 		used[f.Field] = true

@@ -146,6 +146,22 @@ func (g *printer) decoder(m *genMessage) {
 	g.P("*m = ", m.Type, "{}")
 	g.P("off := 0")
 	g.P("for i := 0; i < nargs; i++ {")
+	if len(m.Fields) == 0 { // a message without arguments: skip what comes
+		g.P("_, n := spopwire.ConsumeRawBytes(b[off:])")
+		g.P("if n < 0 {")
+		g.P("return 0, spopwire.ErrInvalidFrame")
+		g.P("}")
+		g.P("off += n")
+		g.P("_, n = spopwire.ConsumeValue(b[off:])")
+		g.P("if n < 0 {")
+		g.P("return 0, spopwire.ErrInvalidFrame")
+		g.P("}")
+		g.P("off += n")
+		g.P("}")
+		g.P("return off, nil")
+		g.P("}")
+		return
+	}
 	g.P("name, n := spopwire.ConsumeRawBytes(b[off:])")
 	g.P("if n < 0 {")
 	g.P("return 0, spopwire.ErrInvalidFrame")
