@@ -106,6 +106,30 @@ type cfgVar struct {
 	Line   int
 	Kind   Kind   // the setter's parameter; KindValue when haproxy.cfg does not say
 	Why    string // how haproxy.cfg tells the kind, or why it cannot
+	Method string // the setter is Set<Method>, its pair Unset<Method>
+}
+
+// nameSetters names each variable's setters after its scope and name, and
+// after its agent's var-prefix too where two agents' variables would share
+// a name.
+func nameSetters(vars []cfgVar) []cfgVar {
+	count := map[string]int{}
+	for i := range vars {
+		vars[i].Method = goName(vars[i].Scope.String()) + goName(vars[i].Name)
+		count[vars[i].Method]++
+	}
+	used := map[string]bool{}
+	for i := range vars {
+		v := &vars[i]
+		if count[v.Method] > 1 {
+			v.Method = goName(v.Scope.String()) + goName(v.Prefix) + goName(v.Name)
+		}
+		for used[v.Method] {
+			v.Method += "_"
+		}
+		used[v.Method] = true
+	}
+	return vars
 }
 
 // collect decides what the generated file for f holds.
@@ -131,7 +155,7 @@ func collect(f *File, opts Options) (*model, error) {
 	}
 	if cfg != nil {
 		m.Typed, m.CfgName = true, opts.HAProxyCfg.Name
-		m.Vars = agentVars(cfg, agents)
+		m.Vars = nameSetters(agentVars(cfg, agents))
 	}
 	return m, nil
 }

@@ -378,7 +378,7 @@ func (g *printer) actions(m *model) {
 	g.P("// ActionsOf wraps the server's action writer, e.g. inside a Request.Offload function.")
 	g.P("func ActionsOf(acts *server.Actions) Actions { return Actions{arg.ActionsOf(acts)} }")
 	for _, v := range m.Vars {
-		method := goName(v.Scope.String()) + goName(v.Name)
+		method := v.Method
 		full := v.Scope.String() + "." + v.Prefix + "." + v.Name
 		param, value := setterParam(v.Kind)
 		g.P()
