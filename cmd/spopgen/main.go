@@ -20,6 +20,18 @@ import (
 
 func main() {
 	var cli CLI
-	ctx := kong.Parse(&cli, options(os.Stdout)...)
+	parser := kong.Must(&cli, options(os.Stdout)...)
+	ctx, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		parser.FatalIfErrorf(usageError{err})
+	}
 	ctx.FatalIfErrorf(ctx.Run())
 }
+
+// usageError is a command-line error: it exits with status 2, as the flag
+// package and most Go tools do (kong's own is 80), and unwraps to kong's
+// error so that the usage is still printed.
+type usageError struct{ error }
+
+func (usageError) ExitCode() int   { return 2 }
+func (e usageError) Unwrap() error { return e.error }
