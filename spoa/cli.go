@@ -74,6 +74,9 @@ func (g *Globals) Validate() error {
 	if _, err := parseErrorVar(g.ErrorVar); err != nil {
 		return err
 	}
+	if err := g.RecordFlags.validate(); err != nil {
+		return err
+	}
 	if g.Pprof && g.MetricsAddr == "" {
 		return fmt.Errorf("--pprof needs --metrics-addr")
 	}

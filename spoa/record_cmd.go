@@ -15,16 +15,29 @@ type RecordFlags struct {
 	RecordRedact   []string `env:"SPOA_RECORD_REDACT" placeholder:"MSG.ARG" help:"Record these message arguments with the zero value of their type instead of their value (MSG.* for all of MSG's)."`
 }
 
-// openRecorder starts the recording asked for, or returns nil.
-func (f *RecordFlags) openRecorder(log *slog.Logger) (*record.Writer, error) {
+// validate checks the capture flags with the command line, so that a
+// misused one is a usage error before the agent starts.
+func (f *RecordFlags) validate() error {
 	if f.Record == "" {
 		if f.RecordMaxBytes != 0 || f.RecordSample > 1 || len(f.RecordRedact) > 0 {
-			return nil, fmt.Errorf("--record-max-bytes, --record-sample and --record-redact need --record")
+			return fmt.Errorf("--record-max-bytes, --record-sample and --record-redact need --record")
 		}
-		return nil, nil
+		return nil
 	}
 	if f.RecordMaxBytes < 0 {
-		return nil, fmt.Errorf("--record-max-bytes cannot be negative")
+		return fmt.Errorf("--record-max-bytes cannot be negative")
+	}
+	if _, err := record.ParseRedaction(f.RecordRedact); err != nil {
+		return fmt.Errorf("--record-redact: %w", err)
+	}
+	return nil
+}
+
+// openRecorder starts the recording asked for, or returns nil. The flags
+// were validated with the command line.
+func (f *RecordFlags) openRecorder(log *slog.Logger) (*record.Writer, error) {
+	if f.Record == "" {
+		return nil, nil
 	}
 	red, err := record.ParseRedaction(f.RecordRedact)
 	if err != nil {
