@@ -175,7 +175,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--error-var", "bad-name", "alpha"}, `'-' is not allowed in a variable name`},
 		{[]string{"--error-var", "txn.", "alpha"}, "no variable name"},
 		{[]string{"--record-sample", "3", "alpha"}, "need --record"},
-		{[]string{"--record", "x.spop", "--record-max-bytes", "-1", "alpha"}, "cannot be negative"},
+		{[]string{"--record", "x.spop", "--record-max-bytes=-1", "alpha"}, "cannot be negative"},
 	}
 	for _, tt := range tests {
 		_, _, _, code, out := parse(t, tt.args, nil)
