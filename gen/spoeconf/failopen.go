@@ -7,22 +7,22 @@ import "path/filepath"
 // "option set-on-error" (server.DefaultErrorVarName).
 const agentErrorVar = "agent_error"
 
-// ErrorVars returns the full names of the variables ("txn.coraza.error")
-// that tell haproxy.cfg a NOTIFY of agent a was not answered normally: the
-// one of "option set-on-error", which HAProxy sets on an agent outage and a
-// spopkit agent on a handler error, and the agent's own error variable.
-func (a *Agent) ErrorVars() []string {
+// ErrorVar returns the full name ("txn.coraza.error") of the variable that
+// tells haproxy.cfg a NOTIFY of agent a was not answered normally: the one
+// of "option set-on-error", which HAProxy sets on an agent outage and a
+// generated agent (its Configure) on a handler error; without that option,
+// the agent's own error variable, which only a failing handler sets.
+func (a *Agent) ErrorVar() string {
 	prefix := "txn." + a.Prefix() + "."
-	var out []string
 	if v := a.OptionValue("set-on-error"); v != "" {
-		out = append(out, prefix+v)
+		return prefix + v
 	}
-	return append(out, prefix+agentErrorVar)
+	return prefix + agentErrorVar
 }
 
 // failOpen warns, at each "filter spoe" that uses an agent of the file, when
-// no rule of cfg reads one of the agent's error variables: HAProxy then
-// lets a request through whether or not the agent answered.
+// no rule of cfg reads the agent's error variable: HAProxy then lets a
+// request through whether or not the agent answered.
 func (c *checker) failOpen(cfg *HAProxyConfig) {
 	base := filepath.Base(c.file.Name)
 	warned := map[*Agent]bool{}
@@ -35,19 +35,15 @@ func (c *checker) failOpen(cfg *HAProxyConfig) {
 			continue
 		}
 		a := s.Agent()
-		vars := a.ErrorVars()
-		read := false
-		for _, v := range vars {
-			read = read || cfg.ReadsVar(v)
-		}
-		if read {
+		v := a.ErrorVar()
+		if cfg.ReadsVar(v) {
 			continue
 		}
 		warned[a] = true
-		what := "var(" + vars[0] + ")"
-		if len(vars) > 1 {
-			what = "var(" + vars[0] + ") (option set-on-error) or var(" + vars[1] + ")"
+		hint := ""
+		if a.OptionValue("set-on-error") == "" {
+			hint = "; without option set-on-error, agent outages set no variable at all"
 		}
-		c.add(Warning, flt.Pos, "filter", "spoe-agent '%s' (%s): no rule reads %s: handler errors and agent outages let requests through (fail-open); deny when it is set, e.g. \"http-request deny if { var(%s) -m found }\"", a.Name, a.Pos, what, vars[0])
+		c.add(Warning, flt.Pos, "filter", "spoe-agent '%s' (%s): no rule reads var(%s): handler errors and agent outages let requests through (fail-open); deny when it is set, e.g. \"http-request deny if { var(%s) -m found }\"%s", a.Name, a.Pos, v, v, hint)
 	}
 }
