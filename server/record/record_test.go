@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/spopkit/spopkit/server"
@@ -367,4 +368,50 @@ func BenchmarkRecordNotify(b *testing.B) {
 		w.RecordNotify(1, 1, 1, payload)
 	}
 	b.ReportMetric(float64(w.Dropped()), "dropped")
+}
+
+// The queue is allocated once, at Create: enqueueing never grows it.
+func TestQueueNeverGrows(t *testing.T) {
+	w, err := record.Create(filepath.Join(t.TempDir(), "rec.spop"), record.Options{QueueBytes: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	payload := make([]byte, 4<<10)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 1000 { // 4 MiB: far less than the queue
+		w.RecordNotify(1, 1, 1, payload)
+	}
+	runtime.ReadMemStats(&after)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
+		t.Errorf("enqueueing 4 MiB allocated %d bytes; want the queue preallocated", grown)
+	}
+}
+
+// A record that cannot be written is counted once: Written + Dropped is
+// every record given.
+func TestWriteFailureCountedOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w, err := record.Create(filepath.Join(dir, "rec.spop"), record.Options{MaxBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil { // the rotation's rename fails
+		t.Fatal(err)
+	}
+	payload := spoptest.AppendMessages(nil, everyType)
+	w.RecordHello(1, []byte("hello"))
+	for range 10 {
+		w.RecordNotify(1, 1, 1, payload)
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close: no error after the rotation failed")
+	}
+	if w.Written()+w.Dropped() != 11 || w.Dropped() == 0 {
+		t.Fatalf("Written, Dropped = %d, %d; want a sum of 11, some dropped", w.Written(), w.Dropped())
+	}
 }
