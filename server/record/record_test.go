@@ -3,6 +3,7 @@ package record_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -413,5 +414,30 @@ func TestWriteFailureCountedOnce(t *testing.T) {
 	}
 	if w.Written()+w.Dropped() != 11 || w.Dropped() == 0 {
 		t.Fatalf("Written, Dropped = %d, %d; want a sum of 11, some dropped", w.Written(), w.Dropped())
+	}
+}
+
+// A HELLO whose write rotates the file is in the new file once: the NOTIFY
+// after it does not write it again.
+func TestHelloRotatedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.spop")
+	w, err := record.Create(path, record.Options{MaxBytes: 1150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := make([]byte, 50)
+	w.RecordHello(1, hello)
+	w.RecordNotify(1, 1, 1, make([]byte, 1000)) // the file is nearly full
+	w.RecordHello(2, hello)                     // rotates
+	w.RecordNotify(2, 1, 1, make([]byte, 10))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(kinds(recs)); got != "[START HELLO NOTIFY]" {
+		t.Fatalf("records after the rotation: %s; want [START HELLO NOTIFY]", got)
 	}
 }
