@@ -39,7 +39,8 @@ type Options struct {
 	Redact *Redaction
 	// QueueBytes bounds the memory of records waiting for the writer
 	// goroutine (a second buffer of that size is being written meanwhile);
-	// beyond it records are dropped. 0 means 16 MiB.
+	// beyond it records are dropped. Both buffers are allocated by Create.
+	// 0 means 16 MiB.
 	QueueBytes int64
 	// Logger receives a line per second while records are dropped, and
 	// write errors. nil means no logging.
