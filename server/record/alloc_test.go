@@ -12,7 +12,7 @@ import (
 )
 
 // TestSessionZeroAllocRecording: with a Writer as the Recorder, the NOTIFY
-// path still allocates nothing per NOTIFY once the queue has grown (the
+// path still allocates nothing per NOTIFY (the
 // writer goroutine's work included: AllocsPerRun counts every goroutine).
 func TestSessionZeroAllocRecording(t *testing.T) {
 	w, err := record.Create(filepath.Join(t.TempDir(), "rec.spop"), record.Options{})

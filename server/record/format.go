@@ -88,13 +88,6 @@ func appendBody(b []byte, k Kind, t int64, conn, stream, frame uint64, payload [
 // bodyOverhead bounds what appendBody adds to a payload.
 const bodyOverhead = 1 + 8 + 3*binary.MaxVarintLen64
 
-// appendRecord appends the length, CRC and body.
-func appendRecord(b, body []byte) []byte {
-	b = binary.BigEndian.AppendUint32(b, uint32(len(body)))
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(body, crcTable))
-	return append(b, body...)
-}
-
 // parseBody decodes a body; the payload is a view into body.
 func parseBody(body []byte) (Record, string) {
 	var r Record

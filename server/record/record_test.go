@@ -3,9 +3,11 @@ package record_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/spopkit/spopkit/server"
@@ -367,4 +369,75 @@ func BenchmarkRecordNotify(b *testing.B) {
 		w.RecordNotify(1, 1, 1, payload)
 	}
 	b.ReportMetric(float64(w.Dropped()), "dropped")
+}
+
+// The queue is allocated once, at Create: enqueueing never grows it.
+func TestQueueNeverGrows(t *testing.T) {
+	w, err := record.Create(filepath.Join(t.TempDir(), "rec.spop"), record.Options{QueueBytes: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	payload := make([]byte, 4<<10)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 1000 { // 4 MiB: far less than the queue
+		w.RecordNotify(1, 1, 1, payload)
+	}
+	runtime.ReadMemStats(&after)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
+		t.Errorf("enqueueing 4 MiB allocated %d bytes; want the queue preallocated", grown)
+	}
+}
+
+// A record that cannot be written is counted once: Written + Dropped is
+// every record given.
+func TestWriteFailureCountedOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w, err := record.Create(filepath.Join(dir, "rec.spop"), record.Options{MaxBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil { // the rotation's rename fails
+		t.Fatal(err)
+	}
+	payload := spoptest.AppendMessages(nil, everyType)
+	w.RecordHello(1, []byte("hello"))
+	for range 10 {
+		w.RecordNotify(1, 1, 1, payload)
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close: no error after the rotation failed")
+	}
+	if w.Written()+w.Dropped() != 11 || w.Dropped() == 0 {
+		t.Fatalf("Written, Dropped = %d, %d; want a sum of 11, some dropped", w.Written(), w.Dropped())
+	}
+}
+
+// A HELLO whose write rotates the file is in the new file once: the NOTIFY
+// after it does not write it again.
+func TestHelloRotatedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.spop")
+	w, err := record.Create(path, record.Options{MaxBytes: 1150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := make([]byte, 50)
+	w.RecordHello(1, hello)
+	w.RecordNotify(1, 1, 1, make([]byte, 1000)) // the file is nearly full
+	w.RecordHello(2, hello)                     // rotates
+	w.RecordNotify(2, 1, 1, make([]byte, 10))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := record.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(kinds(recs)); got != "[START HELLO NOTIFY]" {
+		t.Fatalf("records after the rotation: %s; want [START HELLO NOTIFY]", got)
+	}
 }

@@ -3,6 +3,7 @@ package record
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -72,7 +73,7 @@ type Replayer struct {
 	acked    atomic.Uint64
 	invalid  atomic.Uint64
 	skipped  atomic.Uint64
-	start    time.Time
+	start    atomic.Pointer[time.Time] // set by Run, read by Progress
 	ackMu    sync.Mutex
 }
 
@@ -105,12 +106,21 @@ func NewReplayer(recs []Record, opts ReplayOptions) (*Replayer, error) {
 // Progress returns the counters so far.
 func (rp *Replayer) Progress() ReplayStats {
 	return ReplayStats{Sent: rp.sent.Load(), Acked: rp.acked.Load(), Invalid: rp.invalid.Load(),
-		Skipped: rp.skipped.Load(), Elapsed: time.Since(rp.start)}
+		Skipped: rp.skipped.Load(), Elapsed: rp.elapsed()}
+}
+
+// elapsed is the time since Run started, 0 before.
+func (rp *Replayer) elapsed() time.Duration {
+	if s := rp.start.Load(); s != nil {
+		return time.Since(*s)
+	}
+	return 0
 }
 
 // Run replays until done, the first connection error, or ctx ends.
 func (rp *Replayer) Run(ctx context.Context) (ReplayStats, error) {
-	rp.start = time.Now()
+	start := time.Now()
+	rp.start.Store(&start)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lats := make([][]time.Duration, rp.opts.Conns)
@@ -212,7 +222,7 @@ func (rp *Replayer) conn(ctx context.Context, i int) ([]time.Duration, error) {
 		}
 	}()
 
-	maxPayload := int(ah.MaxFrameSize) - 1 - 4 - 2*10
+	room := NotifyRoom(ah.MaxFrameSize)
 	first := rp.notifies[0].Time
 	span := rp.notifies[len(rp.notifies)-1].Time.Sub(first)
 	var sid uint64
@@ -224,7 +234,7 @@ func (rp *Replayer) conn(ctx context.Context, i int) ([]time.Duration, error) {
 			if !rp.wait(ctx, loop, k, r.Time.Sub(first)+time.Duration(loop)*(span+time.Millisecond)) {
 				return nil, ctx.Err()
 			}
-			if len(r.Payload) > maxPayload && !ah.Capabilities.Has(spopwire.CapFragmentation) {
+			if len(r.Payload) > room && !ah.Capabilities.Has(spopwire.CapFragmentation) {
 				rp.skipped.Add(1)
 				continue
 			}
@@ -239,7 +249,7 @@ func (rp *Replayer) conn(ctx context.Context, i int) ([]time.Duration, error) {
 			mu.Lock()
 			pending[sid] = inflight{r, loop, time.Now()}
 			mu.Unlock()
-			buf = appendNotify(buf[:0], sid, r.Payload, maxPayload)
+			buf = AppendNotify(buf[:0], sid, 1, r.Payload, room)
 			if _, err := c.Write(buf); err != nil {
 				return nil, err
 			}
@@ -263,12 +273,13 @@ func (rp *Replayer) conn(ctx context.Context, i int) ([]time.Duration, error) {
 // wait sleeps until NOTIFY k of loop is due.
 func (rp *Replayer) wait(ctx context.Context, loop, k int, offset time.Duration) bool {
 	var due time.Time
+	start := *rp.start.Load() // stored before the connections start
 	switch {
 	case rp.opts.Original:
-		due = rp.start.Add(offset)
+		due = start.Add(offset)
 	case rp.opts.Rate > 0:
 		idx := loop*len(rp.notifies) + k
-		due = rp.start.Add(time.Duration(float64(idx) / rp.opts.Rate * float64(time.Second)))
+		due = start.Add(time.Duration(float64(idx) / rp.opts.Rate * float64(time.Second)))
 	default:
 		return ctx.Err() == nil
 	}
@@ -304,9 +315,17 @@ func (rp *Replayer) validAck(payload []byte, p inflight) bool {
 	return true
 }
 
-// appendNotify appends a NOTIFY with stream-id sid and frame-id 1, in
-// fragments of at most room bytes of payload when it is bigger.
-func appendNotify(b []byte, sid uint64, payload []byte, room int) []byte {
+// NotifyRoom is the payload one NOTIFY frame of maxFrameSize bytes can
+// carry: its header (type, flags, two varint ids) takes at most 25 bytes.
+func NotifyRoom(maxFrameSize uint32) int {
+	return int(maxFrameSize) - (1 + 4 + 2*binary.MaxVarintLen64)
+}
+
+// AppendNotify appends a NOTIFY frame with the given ids, split into a
+// NOTIFY without FIN and UNSET continuations of at most room bytes of
+// payload each when it is bigger (fragmentation, as HAProxy 2.x sends it).
+func AppendNotify(b []byte, streamID, frameID uint64, payload []byte, room int) []byte {
+	room = max(room, 1)
 	typ := spopwire.FrameNotify
 	for {
 		n := min(room, len(payload))
@@ -314,7 +333,7 @@ func appendNotify(b []byte, sid uint64, payload []byte, room int) []byte {
 		if n == len(payload) {
 			flags = spopwire.FlagFin
 		}
-		b = spopwire.AppendFrame(b, spopwire.Frame{Type: typ, Flags: flags, StreamID: sid, FrameID: 1, Payload: payload[:n]})
+		b = spopwire.AppendFrame(b, spopwire.Frame{Type: typ, Flags: flags, StreamID: streamID, FrameID: frameID, Payload: payload[:n]})
 		if flags == spopwire.FlagFin {
 			return b
 		}

@@ -71,7 +71,15 @@ func TestReplayer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			progress := make(chan struct{})
+			go func() { // Progress from another goroutine while Run runs (-race)
+				defer close(progress)
+				for range 100 {
+					_ = rp.Progress()
+				}
+			}()
 			st, err := rp.Run(context.Background())
+			<-progress
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,7 +39,8 @@ type Options struct {
 	Redact *Redaction
 	// QueueBytes bounds the memory of records waiting for the writer
 	// goroutine (a second buffer of that size is being written meanwhile);
-	// beyond it records are dropped. 0 means 16 MiB.
+	// beyond it records are dropped. Both buffers are allocated by Create.
+	// 0 means 16 MiB.
 	QueueBytes int64
 	// Logger receives a line per second while records are dropped, and
 	// write errors. nil means no logging.
@@ -58,7 +59,9 @@ type Writer struct {
 	closed atomic.Bool
 
 	// The queue: bodies, each behind a uint32 length, appended by the
-	// event loops under mu; the writer goroutine swaps it with spare.
+	// event loops under mu; the writer goroutine swaps it with spare. Both
+	// have a capacity of QueueBytes from the start, so an append under mu
+	// never grows them (the pages are only touched as records arrive).
 	mu    sync.Mutex
 	queue []byte
 	spare []byte
@@ -103,6 +106,8 @@ func Create(path string, opts Options) (*Writer, error) {
 		done:   make(chan struct{}),
 		hellos: map[uint64][]byte{},
 		inFile: map[uint64]bool{},
+		queue:  make([]byte, 0, opts.QueueBytes),
+		spare:  make([]byte, 0, opts.QueueBytes),
 	}
 	if err := w.open(); err != nil {
 		return nil, err
@@ -136,7 +141,7 @@ func (w *Writer) enqueue(k Kind, conn, stream, frame uint64, payload []byte) {
 		w.dropped.Add(1)
 		return
 	}
-	q := append(w.queue, 0, 0, 0, 0)
+	q := append(w.queue, 0, 0, 0, 0) // within cap: checked above
 	q = appendBody(q, k, now, conn, stream, frame, payload)
 	binary.BigEndian.PutUint32(q[n:], uint32(len(q)-n-4))
 	w.queue = q
@@ -241,9 +246,6 @@ func (w *Writer) drain() {
 		w.record(r, body)
 	}
 	w.flush()
-	if cap(q) > 2*int(w.opts.QueueBytes) {
-		q = nil // append's growth ran far past the bound: give it back
-	}
 	w.mu.Lock()
 	w.spare = q[:0]
 	w.mu.Unlock()
@@ -255,7 +257,6 @@ func (w *Writer) record(r Record, body []byte) {
 	switch r.Kind {
 	case KindHello:
 		w.remember(r.ConnID, r.Payload)
-		w.inFile[r.ConnID] = true
 	case KindNotify:
 		need := recordHeaderSize + len(body)
 		h, haveHello := w.hellos[r.ConnID]
@@ -269,8 +270,7 @@ func (w *Writer) record(r Record, body []byte) {
 		if !w.inFile[r.ConnID] {
 			if haveHello {
 				w.scratch = appendBody(w.scratch[:0], KindHello, r.Time.UnixNano(), r.ConnID, 0, 0, h)
-				w.write(w.scratch)
-				w.inFile[r.ConnID] = true
+				w.inFile[r.ConnID] = w.write(w.scratch)
 			}
 		}
 		if !w.opts.Redact.Empty() {
@@ -286,6 +286,9 @@ func (w *Writer) record(r Record, body []byte) {
 	}
 	if w.write(body) {
 		w.written.Add(1)
+		if r.Kind == KindHello {
+			w.inFile[r.ConnID] = true
+		}
 	} else {
 		w.dropped.Add(1)
 	}
@@ -328,8 +331,9 @@ func (w *Writer) write(body []byte) bool {
 	return true
 }
 
+// fail closes the file after a write error. It counts nothing: the caller
+// counts the record it could not write.
 func (w *Writer) fail(err error) {
-	w.dropped.Add(1)
 	if w.err == nil && w.opts.Logger != nil {
 		w.opts.Logger.Error("record: write failed; records are dropped until the file is reopened", "path", w.path, "err", err)
 	}

@@ -99,32 +99,13 @@ func ReplayRecords(h server.Handler, recs []record.Record, opts Options) ([]Exch
 // a NOTIFY without FIN and UNSET continuations, as HAProxy 2.x does when the
 // agent announced fragmentation.
 func (hp *HAProxy) NotifyPayload(streamID, frameID uint64, payload []byte) ([]spopwire.Action, error) {
-	p := Pending{streamID, frameID}
 	maxFrame, caps := hp.sess.Negotiated()
-	room := int(maxFrame) - frameHeaderMax
-	if len(payload) <= room {
-		if err := hp.SendRaw(spopwire.AppendFrame(nil, spopwire.Frame{Type: spopwire.FrameNotify, Flags: spopwire.FlagFin, StreamID: streamID, FrameID: frameID, Payload: payload})); err != nil {
-			return nil, err
-		}
-		return hp.Wait(p)
-	}
-	if !caps.Has(spopwire.CapFragmentation) {
+	room := record.NotifyRoom(maxFrame)
+	if len(payload) > room && !caps.Has(spopwire.CapFragmentation) {
 		return nil, fmt.Errorf("spoptest: a NOTIFY of %d bytes needs fragmentation, which the agent does not announce", len(payload))
 	}
-	typ := spopwire.FrameNotify
-	for len(payload) > 0 {
-		n := min(room, len(payload))
-		var flags spopwire.Flags
-		if n == len(payload) {
-			flags = spopwire.FlagFin
-		}
-		if err := hp.SendRaw(spopwire.AppendFrame(nil, spopwire.Frame{Type: typ, Flags: flags, StreamID: streamID, FrameID: frameID, Payload: payload[:n]})); err != nil {
-			return nil, err
-		}
-		payload, typ = payload[n:], spopwire.FrameUnset
+	if err := hp.SendRaw(record.AppendNotify(nil, streamID, frameID, payload, room)); err != nil {
+		return nil, err
 	}
-	return hp.Wait(p)
+	return hp.Wait(Pending{streamID, frameID})
 }
-
-// frameHeaderMax bounds a frame's header: type, flags and two varint ids.
-const frameHeaderMax = 1 + 4 + 2*10
