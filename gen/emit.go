@@ -263,8 +263,8 @@ func (g *printer) handler(m *model) {
 	g.P("// msg's strings and bytes are views valid until the method returns.")
 	if m.OnError != "" {
 		g.P("// A returned error, a panic or an argument of the wrong type drops the actions")
-		g.P("// and sets txn.<var-prefix>.", m.OnError, " (set-on-error) to 1000 + server.ErrorCode*")
-		g.P("// (see Configure), so the rules that deny on an SPOE error deny this request.")
+		g.P("// and, once Configure has run, sets txn.<var-prefix>.", m.OnError, " (set-on-error) to")
+		g.P("// 1000 + server.ErrorCode*, so the rules that deny on an SPOE error deny this request.")
 	} else {
 		g.P("// A returned error, a panic or an argument of the wrong type drops the actions")
 		g.P("// and sets the server's error variable, txn.<var-prefix>.agent_error by default,")

@@ -124,8 +124,8 @@ func (m CheckRequest) LogValue() slog.Value {
 // and must not block: hand blocking work to req.Offload (with msg.Clone()).
 // msg's strings and bytes are views valid until the method returns.
 // A returned error, a panic or an argument of the wrong type drops the actions
-// and sets txn.<var-prefix>.error (set-on-error) to 1000 + server.ErrorCode*
-// (see Configure), so the rules that deny on an SPOE error deny this request.
+// and, once Configure has run, sets txn.<var-prefix>.error (set-on-error) to
+// 1000 + server.ErrorCode*, so the rules that deny on an SPOE error deny this request.
 type Handler interface {
 	// CheckRequest handles spoe-message "check-request".
 	CheckRequest(req *server.Request, msg CheckRequest, acts Actions) error
