@@ -60,24 +60,24 @@ func init() {
 		"thread", "pid", "uptime", "txn.status", "fc_rtt", "fc_rttvar", "ssl_fc_use_keysize",
 		"ssl_fc_alg_keysize", "ssl_c_verify", "ssl_c_err", "ssl_c_ca_err", "ssl_c_ca_err_depth",
 		"req.cook_cnt", "cook_cnt", "req.cook_val", "cook_val", "url_port", "bc_http_major",
-		"fc_http_major", "req.ssl_ver", "payload_lv", "srv_conn", "be_conn", "fe_conn",
+		"fc_http_major", "req.ssl_ver", "req.ssl_hello_type", "ssl_c_version", "srv_conn", "be_conn", "fe_conn",
 		"url_param_val", "urlp_val", "http_first_req_cnt", "sc0_http_req_rate", "sc1_http_req_rate",
 		"sc2_http_req_rate", "sc0_conn_cur", "sc1_conn_cur", "sc2_conn_cur", "bytes_in", "bytes_out")
 	add(KindBool, "bool", "ssl_fc", "ssl_bc", "ssl_c_used", "ssl_fc_has_crt", "ssl_fc_has_sni",
 		"http_first_req", "src_is_local", "dst_is_local", "always_true", "always_false",
-		"req.ssl_hello_type", "ssl_fc_is_resumed", "req.ssl_ec_ext", "fc_rcvd_proxy", "ssl_c_verify_ok")
+		"ssl_fc_is_resumed", "req.ssl_ec_ext", "fc_rcvd_proxy", "ssl_c_verify_ok")
 	add(KindString, "str", "meth", "method", "path", "url", "query", "req.ver", "req_ver", "res.ver",
 		"resp_ver", "hdr", "req.hdr", "req.fhdr", "fhdr", "res.hdr", "res.fhdr", "shdr", "req.hdrs",
 		"res.hdrs", "unique-id", "unique_id", "req.cook", "cook", "res.cook", "scook", "capture.req.hdr",
 		"capture.res.hdr", "capture.req.uri", "capture.req.method", "capture.req.ver", "capture.res.ver",
 		"fe_name", "be_name", "srv_name", "ssl_fc_sni", "ssl_fc_protocol", "ssl_fc_cipher",
-		"ssl_c_s_dn", "ssl_c_i_dn", "ssl_c_serial_hex", "ssl_c_sha1_hex", "ssl_c_version", "ssl_c_sig_alg",
+		"ssl_c_s_dn", "ssl_c_i_dn", "ssl_c_serial_hex", "ssl_c_sha1_hex", "ssl_c_sig_alg",
 		"ssl_c_key_alg", "ssl_c_notbefore", "ssl_c_notafter", "ssl_fc_alpn", "ssl_fc_npn",
 		"ssl_fc_session_id_hex", "base", "pathq", "http_auth_type", "http_auth_user", "http_auth_pass",
 		"url_param", "urlp", "req.ssl_sni", "req_ssl_sni", "req.ssl_alpn", "env", "hostname",
 		"host", "lf", "txn.id", "sess.id", "query_string", "cookie", "set-cookie", "req.hdr_names",
 		"res.hdr_names", "baseq", "ssl_c_der_hex", "ja3")
-	add(KindBytes, "bin", "req.body", "res.body", "req.payload", "res.payload", "req.payload_lv",
+	add(KindBytes, "bin", "req.body", "res.body", "req.payload", "res.payload", "payload_lv", "req.payload_lv",
 		"res.payload_lv", "ssl_c_der", "ssl_f_der", "ssl_fc_session_id", "ssl_c_serial", "ssl_c_sha1",
 		"ssl_fc_cipherlist_bin", "ssl_fc_client_random", "ssl_fc_server_random", "req.raw", "req.body_param")
 	add(KindHeaders, "req.hdrs_bin", "res.hdrs_bin")
@@ -85,7 +85,8 @@ func init() {
 }
 
 // Converters by the type of their output. A converter not listed here gives
-// KindValue (its output depends on its arguments or is unknown).
+// KindValue (its output depends on its arguments or is unknown: json_query
+// and jwt_payload_query give a string, an integer or a boolean).
 var converterKinds = map[string]Kind{}
 
 func init() {
@@ -99,15 +100,14 @@ func init() {
 		"map_str_int", "map_beg_int", "map_sub_int", "map_dir_int", "map_dom_int", "map_end_int",
 		"map_reg_int", "map_ip_int", "map_int_int", "table_http_req_rate", "table_conn_cur",
 		"table_conn_rate", "table_http_req_cnt", "table_gpc0", "table_gpt0", "hex2i",
-		"strcmp", "secure_memcmp", "sec_memcmp")
-	add(KindBool, "bool", "not", "odd", "even", "sub_is", "iif_bool")
-	add(KindString, "lower", "upper", "regsub", "base64", "b64dec", "base64url", "hex", "url_dec",
+		"strcmp", "port_only")
+	add(KindBool, "bool", "not", "odd", "even", "sub_is", "iif_bool", "secure_memcmp", "sec_memcmp")
+	add(KindString, "lower", "upper", "regsub", "base64", "ub64enc", "be2dec", "be2hex", "base64url", "hex", "url_dec",
 		"url_enc", "json", "field", "word", "ltime", "utime", "map", "map_str", "map_beg", "map_sub",
 		"map_dir", "map_dom", "map_end", "map_reg", "map_ip", "map_int", "concat", "ipv6_normalize",
-		"iif", "strftime", "fix_tag_value", "host_only", "port_only", "json_query", "jwt_header_query",
-		"jwt_payload_query", "url_param", "language")
+		"iif", "strftime", "fix_tag_value", "host_only", "jwt_header_query", "url_param", "language")
 	add(KindBytes, "bytes", "digest", "sha1", "sha2", "hmac", "aes_gcm_dec", "aes_gcm_enc",
-		"htonl", "ub64dec", "ub64enc", "be2dec", "be2hex")
+		"htonl", "ub64dec", "b64dec")
 	add(KindAddr, "ipmask", "map_str_ip", "map_ip_ip")
 }
 
