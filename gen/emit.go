@@ -144,24 +144,17 @@ func (g *printer) decoder(m *genMessage) {
 	g.P("// allocate; strings and bytes are views into b.")
 	g.P("func (m *", m.Type, ") DecodeArgs(b []byte, nargs int) (int, error) {")
 	g.P("*m = ", m.Type, "{}")
-	g.P("off := 0")
-	g.P("for i := 0; i < nargs; i++ {")
 	if len(m.Fields) == 0 { // a message without arguments: skip what comes
-		g.P("_, n := spopwire.ConsumeRawBytes(b[off:])")
+		g.P("n := spopwire.SkipArgs(b, nargs)")
 		g.P("if n < 0 {")
 		g.P("return 0, spopwire.ErrInvalidFrame")
 		g.P("}")
-		g.P("off += n")
-		g.P("_, n = spopwire.ConsumeValue(b[off:])")
-		g.P("if n < 0 {")
-		g.P("return 0, spopwire.ErrInvalidFrame")
-		g.P("}")
-		g.P("off += n")
-		g.P("}")
-		g.P("return off, nil")
+		g.P("return n, nil")
 		g.P("}")
 		return
 	}
+	g.P("off := 0")
+	g.P("for i := 0; i < nargs; i++ {")
 	g.P("name, n := spopwire.ConsumeRawBytes(b[off:])")
 	g.P("if n < 0 {")
 	g.P("return 0, spopwire.ErrInvalidFrame")
@@ -182,7 +175,7 @@ func (g *printer) decoder(m *genMessage) {
 		}
 	}
 	g.P("default:")
-	g.P("_, n = spopwire.ConsumeValue(b[off:])")
+	g.P("n = spopwire.SkipValue(b[off:])")
 	g.P("}")
 	g.P("if n < 0 {")
 	g.P("return 0, spopwire.ErrInvalidFrame")

@@ -178,6 +178,16 @@ func TestMessagesSkip(t *testing.T) {
 			t.Errorf("three.Args() = %q; want %q", got, w)
 		}
 	}
+
+	// Next reuses the iterator's Arg: a copy keeps an argument, the pointer
+	// sees the next one.
+	args := three.Args()
+	first, _ := args.Next()
+	kept := *first
+	second, _ := args.Next()
+	if first != second || string(kept.Name) != "" || kept.Value.String() != `STRING "GET"` || string(first.Name) != "path" {
+		t.Errorf("after two Next calls: first = %q, kept = %q %v; want the same pointer and a kept first argument", first.Name, kept.Name, kept.Value)
+	}
 }
 
 func TestMessagesErrors(t *testing.T) {

@@ -252,6 +252,54 @@ func ConsumeValue(b []byte) (Value, int) {
 	return Value{}, codeInvalid
 }
 
+// decode is ConsumeValue into a zero v, field by field, for ArgIter: a
+// Value returned in registers, stored field by field and then copied whole
+// is read back in 16-byte loads over narrower stores, which the CPU cannot
+// forward (a stall per argument). Unlike ConsumeValue, b escapes.
+func (v *Value) decode(b []byte) int {
+	if len(b) == 0 {
+		return codeNeedMore
+	}
+	typ := Type(b[0] & 0x0F)
+	switch typ {
+	case TypeNull:
+		return 1
+	case TypeBool:
+		v.typ = TypeBool
+		if b[0]&0xF0 == boolTrueFlag {
+			v.num = 1
+		}
+		return 1
+	case TypeInt32, TypeUint32, TypeInt64, TypeUint64:
+		u, n := ConsumeVarint(b[1:])
+		if n < 0 {
+			return n
+		}
+		v.typ, v.num = typ, u
+		return 1 + n
+	case TypeIPv4:
+		if len(b) < 5 {
+			return codeNeedMore
+		}
+		v.typ, v.addr = TypeIPv4, netip.AddrFrom4([4]byte(b[1:5]))
+		return 5
+	case TypeIPv6:
+		if len(b) < 17 {
+			return codeNeedMore
+		}
+		v.typ, v.addr = TypeIPv6, netip.AddrFrom16([16]byte(b[1:17]))
+		return 17
+	case TypeString, TypeBinary:
+		s, n := ConsumeRawBytes(b[1:])
+		if n < 0 {
+			return n
+		}
+		v.typ, v.data = typ, s
+		return 1 + n
+	}
+	return codeInvalid
+}
+
 // SkipValue returns the length of the typed-data value at the start of b,
 // as ConsumeValue would, without building the Value: a cheap pass that checks
 // a payload before it is decoded for real.

@@ -42,7 +42,7 @@ func (m *CheckClientIP) DecodeArgs(b []byte, nargs int) (int, error) {
 		case string(name) == "ip":
 			n = m.IP.Decode(b[off:])
 		default:
-			_, n = spopwire.ConsumeValue(b[off:])
+			n = spopwire.SkipValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame

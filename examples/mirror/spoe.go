@@ -66,7 +66,7 @@ func (m *Mirror) DecodeArgs(b []byte, nargs int) (int, error) {
 		case string(name) == "arg_body":
 			n = m.ArgBody.Decode(b[off:])
 		default:
-			_, n = spopwire.ConsumeValue(b[off:])
+			n = spopwire.SkipValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame

@@ -66,7 +66,7 @@ func (m *CheckRequest) DecodeArgs(b []byte, nargs int) (int, error) {
 		case string(name) == "body":
 			n = m.Body.Decode(b[off:])
 		default:
-			_, n = spopwire.ConsumeValue(b[off:])
+			n = spopwire.SkipValue(b[off:])
 		}
 		if n < 0 {
 			return 0, spopwire.ErrInvalidFrame
