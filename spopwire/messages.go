@@ -48,20 +48,6 @@ func ConsumeArg(b []byte) (name []byte, v Value, n int) {
 	return name, v, n + m
 }
 
-// decode is ConsumeArg into a zero a, for ArgIter (see Value.decode).
-func (a *Arg) decode(b []byte) int {
-	name, n := ConsumeRawBytes(b)
-	if n < 0 {
-		return n
-	}
-	m := a.Value.decode(b[n:])
-	if m < 0 {
-		return m
-	}
-	a.Name = name
-	return n + m
-}
-
 // SkipArgs returns the number of bytes taken by the next nargs arguments of
 // b, building no value.
 func SkipArgs(b []byte, nargs int) int {
@@ -127,22 +113,21 @@ type ArgIter struct {
 }
 
 // Next returns the next argument, or ok == false after the last one. The
-// argument is the iterator's own and is overwritten by the next call: copy
-// *a to keep it. Decoding in place spares a copy of the argument per call
-// (a Value built field by field and then copied whole is read back in loads
-// wider than its stores, which the CPU cannot forward: a stall each time).
+// argument is the iterator's own and the next call overwrites it: copy *a to
+// keep it. (Returning an Arg by value would copy it through memory once more
+// per argument.)
 func (it *ArgIter) Next() (a *Arg, ok bool) {
 	if it.left == 0 {
 		return nil, false
 	}
-	it.cur = Arg{}
-	n := it.cur.decode(it.b)
+	name, v, n := ConsumeArg(it.b)
 	if n < 0 { // cannot happen on a validated message; stop rather than panic
 		it.left = 0
 		return nil, false
 	}
 	it.b = it.b[n:]
 	it.left--
+	it.cur.Name, it.cur.Value = name, v // field by field: no copy through the stack
 	return &it.cur, true
 }
 

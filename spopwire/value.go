@@ -1,6 +1,7 @@
 package spopwire
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
 	"strconv"
@@ -47,11 +48,23 @@ const boolTrueFlag = 0x10 // flags nibble of a true BOOL: 0x11 is true, 0x01 fal
 // valid only as long as that buffer is (see the package doc). A Value built
 // from a Go string refers to that string's bytes, which are never written.
 type Value struct {
-	typ  Type
-	num  uint64     // BOOL (0 or 1) and the four integer types (two's complement)
-	data []byte     // STRING and BINARY
-	addr netip.Addr // IPV4 and IPV6
+	// Four words, no more: the compiler then keeps a Value in registers. A
+	// bigger struct is copied through memory on every call and method
+	// (value receivers), at a store-forwarding stall each time.
+	typ Type
+	num uint64 // BOOL (0 or 1), integers (two's complement), the length of STRING and BINARY, the low 64 bits of an address
+	hi  uint64 // IPV6: the high 64 bits
+	ptr *byte  // STRING and BINARY: the first byte, nil when empty
 }
+
+// bytesValue returns a STRING or BINARY value viewing b.
+func bytesValue(typ Type, b []byte) Value {
+	if len(b) == 0 {
+		return Value{typ: typ}
+	}
+	return Value{typ: typ, num: uint64(len(b)), ptr: unsafe.SliceData(b)}
+}
+
 
 // Null returns the NULL value.
 func Null() Value { return Value{} }
@@ -83,23 +96,25 @@ func Uint64Value(v uint64) Value { return Value{typ: TypeUint64, num: v} }
 func AddrValue(a netip.Addr) Value {
 	switch {
 	case a.Is4():
-		return Value{typ: TypeIPv4, addr: a}
+		b := a.As4()
+		return Value{typ: TypeIPv4, num: uint64(binary.BigEndian.Uint32(b[:]))}
 	case a.IsValid():
-		return Value{typ: TypeIPv6, addr: a.WithZone("")}
+		b := a.As16()
+		return Value{typ: TypeIPv6, hi: binary.BigEndian.Uint64(b[:8]), num: binary.BigEndian.Uint64(b[8:])}
 	}
 	return Value{}
 }
 
 // StringValue returns a STRING value referring to s's bytes (no copy).
 func StringValue(s string) Value {
-	return Value{typ: TypeString, data: unsafe.Slice(unsafe.StringData(s), len(s))}
+	return bytesValue(TypeString, unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // BytesStringValue returns a STRING value referring to b (no copy).
-func BytesStringValue(b []byte) Value { return Value{typ: TypeString, data: b} }
+func BytesStringValue(b []byte) Value { return bytesValue(TypeString, b) }
 
 // BinaryValue returns a BINARY value referring to b (no copy).
-func BinaryValue(b []byte) Value { return Value{typ: TypeBinary, data: b} }
+func BinaryValue(b []byte) Value { return bytesValue(TypeBinary, b) }
 
 // Type returns the value's type.
 func (v Value) Type() Type { return v.typ }
@@ -128,27 +143,45 @@ func (v Value) Uint64() uint64 {
 }
 
 // Addr returns the address of an IPV4 or IPV6 value (the zero Addr otherwise).
-func (v Value) Addr() netip.Addr { return v.addr }
+func (v Value) Addr() netip.Addr {
+	switch v.typ {
+	case TypeIPv4:
+		var a [4]byte
+		binary.BigEndian.PutUint32(a[:], uint32(v.num))
+		return netip.AddrFrom4(a)
+	case TypeIPv6:
+		var a [16]byte
+		binary.BigEndian.PutUint64(a[:8], v.hi)
+		binary.BigEndian.PutUint64(a[8:], v.num)
+		return netip.AddrFrom16(a)
+	}
+	return netip.Addr{}
+}
 
 // Bytes returns the bytes of a STRING or BINARY value, as a view (nil otherwise).
-func (v Value) Bytes() []byte { return v.data }
+func (v Value) Bytes() []byte {
+	if v.ptr == nil {
+		return nil
+	}
+	return unsafe.Slice(v.ptr, v.num)
+}
 
 // StringView returns the bytes of a STRING or BINARY value as a string that
 // shares their memory: no copy, valid exactly as long as the decoded buffer
 // (see the package doc). Use strings.Clone to keep it.
 func (v Value) StringView() string {
-	if len(v.data) == 0 {
+	if v.ptr == nil {
 		return ""
 	}
-	return unsafe.String(&v.data[0], len(v.data))
+	return unsafe.String(v.ptr, v.num)
 }
 
 // Equal reports whether v and w have the same type and value.
 func (v Value) Equal(w Value) bool {
-	if v.typ != w.typ || v.num != w.num || v.addr != w.addr {
+	if v.typ != w.typ || v.num != w.num || v.hi != w.hi {
 		return false
 	}
-	return string(v.data) == string(w.data)
+	return v.ptr == w.ptr || v.StringView() == w.StringView()
 }
 
 // String renders v for logs and test failures: `INT64 -1`, `STRING "GET"`,
@@ -164,11 +197,11 @@ func (v Value) String() string {
 	case TypeUint32, TypeUint64:
 		return v.typ.String() + " " + strconv.FormatUint(v.num, 10)
 	case TypeIPv4, TypeIPv6:
-		return v.typ.String() + " " + v.addr.String()
+		return v.typ.String() + " " + v.Addr().String()
 	case TypeString:
-		return "STRING " + strconv.Quote(string(v.data))
+		return "STRING " + strconv.Quote(v.StringView())
 	case TypeBinary:
-		return "BINARY " + hex.EncodeToString(v.data)
+		return "BINARY " + hex.EncodeToString(v.Bytes())
 	}
 	return v.typ.String()
 }
@@ -184,13 +217,12 @@ func AppendValue(b []byte, v Value) []byte {
 	case TypeInt32, TypeUint32, TypeInt64, TypeUint64:
 		return AppendVarint(append(b, byte(v.typ)), v.num)
 	case TypeIPv4:
-		a := v.addr.As4()
-		return append(append(b, byte(TypeIPv4)), a[:]...)
+		return binary.BigEndian.AppendUint32(append(b, byte(TypeIPv4)), uint32(v.num))
 	case TypeIPv6:
-		a := v.addr.As16()
-		return append(append(b, byte(TypeIPv6)), a[:]...)
+		b = binary.BigEndian.AppendUint64(append(b, byte(TypeIPv6)), v.hi)
+		return binary.BigEndian.AppendUint64(b, v.num)
 	case TypeString, TypeBinary:
-		return AppendRawBytes(append(b, byte(v.typ)), v.data)
+		return AppendRawBytes(append(b, byte(v.typ)), v.Bytes())
 	}
 	return append(b, byte(TypeNull))
 }
@@ -205,7 +237,7 @@ func SizeValue(v Value) int {
 	case TypeIPv6:
 		return 17
 	case TypeString, TypeBinary:
-		return 1 + SizeVarint(uint64(len(v.data))) + len(v.data)
+		return 1 + SizeVarint(v.num) + int(v.num)
 	}
 	return 1
 }
@@ -236,68 +268,20 @@ func ConsumeValue(b []byte) (Value, int) {
 		if len(b) < 5 {
 			return Value{}, codeNeedMore
 		}
-		return Value{typ: TypeIPv4, addr: netip.AddrFrom4([4]byte(b[1:5]))}, 5
+		return Value{typ: TypeIPv4, num: uint64(binary.BigEndian.Uint32(b[1:5]))}, 5
 	case TypeIPv6:
 		if len(b) < 17 {
 			return Value{}, codeNeedMore
 		}
-		return Value{typ: TypeIPv6, addr: netip.AddrFrom16([16]byte(b[1:17]))}, 17
+		return Value{typ: TypeIPv6, hi: binary.BigEndian.Uint64(b[1:9]), num: binary.BigEndian.Uint64(b[9:17])}, 17
 	case TypeString, TypeBinary:
 		s, n := ConsumeRawBytes(b[1:])
 		if n < 0 {
 			return Value{}, n
 		}
-		return Value{typ: typ, data: s}, 1 + n
+		return bytesValue(typ, s), 1 + n
 	}
 	return Value{}, codeInvalid
-}
-
-// decode is ConsumeValue into a zero v, field by field, for ArgIter: a
-// Value returned in registers, stored field by field and then copied whole
-// is read back in 16-byte loads over narrower stores, which the CPU cannot
-// forward (a stall per argument). Unlike ConsumeValue, b escapes.
-func (v *Value) decode(b []byte) int {
-	if len(b) == 0 {
-		return codeNeedMore
-	}
-	typ := Type(b[0] & 0x0F)
-	switch typ {
-	case TypeNull:
-		return 1
-	case TypeBool:
-		v.typ = TypeBool
-		if b[0]&0xF0 == boolTrueFlag {
-			v.num = 1
-		}
-		return 1
-	case TypeInt32, TypeUint32, TypeInt64, TypeUint64:
-		u, n := ConsumeVarint(b[1:])
-		if n < 0 {
-			return n
-		}
-		v.typ, v.num = typ, u
-		return 1 + n
-	case TypeIPv4:
-		if len(b) < 5 {
-			return codeNeedMore
-		}
-		v.typ, v.addr = TypeIPv4, netip.AddrFrom4([4]byte(b[1:5]))
-		return 5
-	case TypeIPv6:
-		if len(b) < 17 {
-			return codeNeedMore
-		}
-		v.typ, v.addr = TypeIPv6, netip.AddrFrom16([16]byte(b[1:17]))
-		return 17
-	case TypeString, TypeBinary:
-		s, n := ConsumeRawBytes(b[1:])
-		if n < 0 {
-			return n
-		}
-		v.typ, v.data = typ, s
-		return 1 + n
-	}
-	return codeInvalid
 }
 
 // SkipValue returns the length of the typed-data value at the start of b,
