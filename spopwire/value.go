@@ -65,7 +65,6 @@ func bytesValue(typ Type, b []byte) Value {
 	return Value{typ: typ, num: uint64(len(b)), ptr: unsafe.SliceData(b)}
 }
 
-
 // Null returns the NULL value.
 func Null() Value { return Value{} }
 
