@@ -36,7 +36,8 @@ import (
 //   - one agent is SIGKILLed under a bounded load from 8 clients: the
 //     requests that fail are counted (at most those in flight to it), none
 //     fails once HAProxy has marked it DOWN, and the survivor answers every
-//     request from then on.
+//     request from then on;
+//   - a failing Redis fails closed: 503 with txn.blocklist.error = 1001.
 func TestScaleOut(t *testing.T) {
 	bin := buildBlocklistRedis(t)
 	forEachHAProxy(t, func(t *testing.T, v *haproxyVersion) {
@@ -99,11 +100,24 @@ func TestScaleOut(t *testing.T) {
 			t.Errorf("%d requests failed that were answered before the kill; want none", c.failedBeforeKillDone)
 		}
 		if c.notSPOE != 0 {
-			t.Errorf("%d requests failed otherwise than by HAProxy's SPOE error variable (the request passing on): %s", c.notSPOE, c.firstFailure)
+			t.Errorf("%d requests failed otherwise than by HAProxy's SPOE error variable (a 503, failing closed): %s", c.notSPOE, c.firstFailure)
 		}
 		if c.okAfterDown < 2000 || survivor < float64(c.okAfterDown) {
 			t.Errorf("after DOWN: %d requests answered, agent2 counted %v NOTIFYs in all; want ≥ 2000 answered, all by agent2", c.okAfterDown, survivor)
 		}
+
+		// A failing Redis (the list's key holding a string) fails closed:
+		// the survivor sets txn.blocklist.error = 1001 at once and the
+		// shipped haproxy.cfg denies with 503.
+		if reply, err := redisCommand(sock, "SET", "blocklist:blocked", "not a set"); reply != "+OK" || err != nil {
+			t.Fatalf("SET blocklist:blocked: %q %v", reply, err)
+		}
+		r, err := do(context.Background(), clientFrom(t, "127.0.0.1"), http.MethodGet, hp.URL("4", "/"), nil, nil)
+		if err != nil || r.Status != 503 || r.Header.Get("X-SPOE-Error") != "1001" {
+			t.Fatalf("request while Redis fails: status %d, X-SPOE-Error %q, %v; want 503 with 1001", r.Status, r.Header.Get("X-SPOE-Error"), err)
+		}
+		t.Logf("HAProxy %s scale-out, Redis failing (blocklist:blocked a string): status %d, txn.blocklist.error = %s",
+			v.Name, r.Status, r.Header.Get("X-SPOE-Error"))
 	})
 }
 
@@ -281,7 +295,7 @@ type boundedLoad struct {
 type loadRequest struct {
 	start, end time.Time
 	failure    string // "" when the agent answered
-	spoeError  bool   // failed with status 200 and HAProxy's SPOE error variable
+	spoeError  bool   // denied with 503 on HAProxy's SPOE error variable (fail closed)
 }
 
 func startBoundedLoad(t *testing.T, hp *HAProxy, workers int, maxRequests int64) *boundedLoad {
@@ -304,7 +318,7 @@ func startBoundedLoad(t *testing.T, hp *HAProxy, workers int, maxRequests int64)
 				case err != nil:
 					req.failure = err.Error()
 				case r.Status != 200 || r.Header.Get("X-Blocked") != "0" || r.Header.Get("X-SPOE-Error") != "" || r.Header.Get("X-Agent-Error") != "":
-					req.spoeError = r.Status == 200 && r.Header.Get("X-SPOE-Error") != ""
+					req.spoeError = r.Status == 503 && r.Header.Get("X-SPOE-Error") != ""
 					req.failure = fmt.Sprintf("status %d, X-Blocked %q, X-SPOE-Error %q, X-Agent-Error %q",
 						r.Status, r.Header.Get("X-Blocked"), r.Header.Get("X-SPOE-Error"), r.Header.Get("X-Agent-Error"))
 				}
@@ -360,8 +374,9 @@ type loadCounts struct {
 	failedBeforeKill, failedBeforeKillDone int
 	// failedAfterDown were sent once HAProxy had marked the agent DOWN.
 	failedAfterDown int
-	// notSPOE failed otherwise than with HAProxy's SPOE error variable
-	// (status 200, X-SPOE-Error set): a transport error or another status.
+	// notSPOE failed otherwise than by HAProxy's SPOE error variable, which
+	// the shipped haproxy.cfg denies with 503 (X-SPOE-Error set): a
+	// transport error or another status.
 	notSPOE      int
 	okAfterDown  int
 	firstFailure string

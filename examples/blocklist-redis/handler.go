@@ -10,8 +10,9 @@
 // trip, made by the blocking go-redis client on the server's worker pool
 // (Request.Offload), so the event loop never waits for Redis. When Redis
 // fails, the handler returns the error and the server answers at once with
-// its error variable (txn.<prefix>.agent_error) and no "blocked": HAProxy
-// lets the request through unless haproxy.cfg says otherwise.
+// txn.<prefix>.error = 1001 (spoe.conf's set-on-error variable, through
+// Configure) and no "blocked": haproxy.cfg denies the request with a 503,
+// as it does when HAProxy itself sets that variable (agent down, timeout).
 //
 // It is a module of its own, so that spopkit itself does not depend on
 // go-redis; cmd/blocklist-redis runs it.
@@ -80,6 +81,7 @@ func NewAgent() spoa.Agent {
 			// Redis may be down at start: the agent serves anyway (error
 			// ACKs until Redis is back) and says so.
 			go checkList(env.Context, store, log)
+			Configure(env.Config) // a failed lookup sets txn.blocklist.error: haproxy.cfg denies
 			return NewHandler(store), nil
 		},
 		Reload: func() error {
@@ -217,7 +219,7 @@ func (h handler) CheckIP(req *server.Request, msg CheckIP, acts Actions) error {
 	return req.Offload(func(a *server.Actions) error {
 		blocked, err := store.Blocked(context.Background(), ip)
 		if err != nil {
-			return err // the server answers with txn.<prefix>.agent_error
+			return err // the server answers with txn.<prefix>.error = 1001 (Configure)
 		}
 		ActionsOf(a).SetTxnBlocked(blocked)
 		return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/spopkit/spopkit/server"
 	"github.com/spopkit/spopkit/server/spoptest"
 	"github.com/spopkit/spopkit/spoa"
+	"github.com/spopkit/spopkit/spoa/arg"
 	"github.com/spopkit/spopkit/spopwire"
 )
 
@@ -41,9 +42,20 @@ func blockedVar(t testing.TB, acts []spopwire.Action) (v bool, ok bool) {
 	return v, ok
 }
 
-// errorVar returns the value of txn.<prefix>.agent_error in the ACK.
+// wantErrorCode is what a failed lookup sets txn.<prefix>.error to, once
+// Configure has run as the agent's Setup runs it.
+const wantErrorCode = arg.ErrorCodeBase + server.ErrorCodeHandler
+
+// harness answers NOTIFYs with h under the agent's configuration.
+func harness(t *testing.T, h server.Handler) *spoptest.HAProxy {
+	var opts spoptest.Options
+	Configure(&opts.Config)
+	return spoptest.New(t, h, opts)
+}
+
+// errorVar returns the value of txn.<prefix>.error in the ACK.
 func errorVar(acts []spopwire.Action) (int64, bool) {
-	v, ok := exampletest.Find(acts, server.DefaultErrorVarName)
+	v, ok := exampletest.Find(acts, "error")
 	if !ok {
 		return 0, false
 	}
@@ -58,7 +70,7 @@ func TestCheckIP(t *testing.T) {
 		"10.0.0.0/8", "203.0.113.9/32", "2001:db8:ffff::1/128", "100.64.7.1/22"); err != nil {
 		t.Fatal(err)
 	}
-	hp := spoptest.New(t, NewHandler(store), spoptest.Options{})
+	hp := harness(t, NewHandler(store))
 	tests := []struct {
 		ip      string
 		blocked bool
@@ -114,7 +126,7 @@ func TestCheckIP(t *testing.T) {
 func TestNoAddress(t *testing.T) {
 	// A store on a Redis that does not exist: any lookup would fail.
 	dead := NewStore(newClient(t, filepath.Join(t.TempDir(), "none.sock"), 100*time.Millisecond), DefaultKeyPrefix, 100*time.Millisecond)
-	hp := spoptest.New(t, NewHandler(dead), spoptest.Options{})
+	hp := harness(t, NewHandler(dead))
 	for name, msg := range map[string]spoptest.Message{
 		"NULL":    spoptest.Msg("check-ip", spoptest.Arg("ip", spopwire.Null())),
 		"missing": spoptest.Msg("check-ip"),
@@ -131,13 +143,13 @@ func TestNoAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, ok := errorVar(acts); !ok || code != server.ErrorCodeHandler {
-		t.Errorf("string address: actions %v; want %s = %d", acts, server.DefaultErrorVarName, server.ErrorCodeHandler)
+	if code, ok := errorVar(acts); !ok || code != wantErrorCode {
+		t.Errorf("string address: actions %v; want error = %d", acts, wantErrorCode)
 	}
 }
 
 // TestRedisDown: when Redis cannot answer, the NOTIFY gets an error ACK (no
-// "blocked", txn.<prefix>.agent_error = 1) within the lookup timeout (logged);
+// "blocked", txn.<prefix>.error = 1001) within the lookup timeout (logged);
 // once Redis is back the same agent answers again.
 func TestRedisDown(t *testing.T) {
 	needRedis(t)
@@ -152,7 +164,7 @@ func TestRedisDown(t *testing.T) {
 	if _, err := store.Add(context.Background(), "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
-	hp := spoptest.New(t, NewHandler(store), spoptest.Options{})
+	hp := harness(t, NewHandler(store))
 	expect := func(stage string, wantBlocked bool, wantErr bool) {
 		t.Helper()
 		start := time.Now()
@@ -163,7 +175,7 @@ func TestRedisDown(t *testing.T) {
 		}
 		t.Logf("%s: ACK after %v (lookup timeout %v)", stage, took, timeout)
 		code, isErr := errorVar(acts)
-		if isErr != wantErr || isErr && code != server.ErrorCodeHandler {
+		if isErr != wantErr || isErr && code != wantErrorCode {
 			t.Fatalf("%s: actions %v; want error ACK %v", stage, acts, wantErr)
 		}
 		if !wantErr {
@@ -191,7 +203,7 @@ func TestRedisDown(t *testing.T) {
 
 	// A store with no Redis at all from the start answers errors too.
 	dead := NewStore(newClient(t, filepath.Join(t.TempDir(), "none.sock"), timeout), DefaultKeyPrefix, timeout)
-	hp = spoptest.New(t, NewHandler(dead), spoptest.Options{})
+	hp = harness(t, NewHandler(dead))
 	expect("never any Redis", false, true)
 }
 
@@ -202,13 +214,13 @@ func TestWrongKeyType(t *testing.T) {
 	if err := store.rdb.Set(context.Background(), store.Key(), "192.0.2.1", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	hp := spoptest.New(t, NewHandler(store), spoptest.Options{})
+	hp := harness(t, NewHandler(store))
 	acts, err := hp.Notify(checkIP("192.0.2.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, ok := errorVar(acts); !ok || code != server.ErrorCodeHandler {
-		t.Errorf("actions %v; want %s = %d", acts, server.DefaultErrorVarName, server.ErrorCodeHandler)
+	if code, ok := errorVar(acts); !ok || code != wantErrorCode {
+		t.Errorf("actions %v; want error = %d", acts, wantErrorCode)
 	}
 }
 
