@@ -52,7 +52,7 @@ type Value struct {
 	// bigger struct is copied through memory on every call and method
 	// (value receivers), at a store-forwarding stall each time.
 	typ Type
-	num uint64 // BOOL (0 or 1), integers (two's complement), the length of STRING and BINARY, the low 64 bits of an address
+	num uint64 // BOOL (0 or 1), integers (two's complement), the length of STRING and BINARY, an IPV4 address, the low 64 bits of an IPV6 one
 	hi  uint64 // IPV6: the high 64 bits
 	ptr *byte  // STRING and BINARY: the first byte, nil when empty
 }
