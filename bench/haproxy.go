@@ -68,6 +68,7 @@ type HAContender struct {
 	Engine string   // ceiling, epoll or std
 	Loops  int      // epoll event loops; 0: the engine's default
 	Env    []string // extra environment of the agent process
+	Unix   bool     // HAProxy reaches the agent over a UNIX socket instead of TCP
 }
 
 // DefaultHAContenders are the engines of issue 15's table: the epoll engine
@@ -88,7 +89,7 @@ func DefaultHAContenders(engines []string) []HAContender {
 func ParseHAContender(s string) (HAContender, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" {
-		return HAContender{}, fmt.Errorf("contender %q: want NAME=ENGINE[:LOOPS][@EXE][,ENV=VALUE...]", s)
+		return HAContender{}, fmt.Errorf("contender %q: want NAME=ENGINE[:LOOPS][/unix][@EXE][,ENV=VALUE...]", s)
 	}
 	parts := strings.Split(rest, ",")
 	c := HAContender{Name: name, Env: parts[1:]}
@@ -96,6 +97,11 @@ func ParseHAContender(s string) (HAContender, error) {
 	if exe != "" {
 		c.Exe = []string{exe}
 	}
+	spec, network, hasNetwork := strings.Cut(spec, "/")
+	if hasNetwork && network != "unix" {
+		return HAContender{}, fmt.Errorf("contender %q: bad network %q (want unix)", s, network)
+	}
+	c.Unix = hasNetwork
 	engine, loops, hasLoops := strings.Cut(spec, ":")
 	c.Engine = engine
 	if hasLoops {
@@ -136,7 +142,7 @@ backend spoe_agents_%[1]d
     mode %[4]s
     timeout connect 2s
     timeout server 30s
-%[6]s    server agent1 127.0.0.1:%[5]d
+%[6]s    server agent1 %[5]s
 `
 
 const spoeContender = `[e%[1]d]
@@ -230,14 +236,21 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 		if exe == nil {
 			exe = o.Exe
 		}
+		listen := Target{"tcp", "127.0.0.1:0"}
+		if c.Unix {
+			listen = Target{"unix", filepath.Join(tmp, fmt.Sprintf("agent%d.sock", i))}
+		}
 		p, err := StartAgent(AgentSpec{Exe: exe, Engine: c.Engine, Loops: c.Loops, DefaultLoops: c.Loops == 0,
-			Env: c.Env, Listen: Target{"tcp", "127.0.0.1:0"}})
+			Env: c.Env, Listen: listen})
 		if err != nil {
 			return fail(c.Name, err)
 		}
 		agents = append(agents, p)
-		agentPort, _ := strconv.Atoi(p.Addr.Address[strings.LastIndexByte(p.Addr.Address, ':')+1:])
-		fmt.Fprintf(&cfg, haproxyContender, i, ports[i], spoePath, backendMode, agentPort, indentLines(o.HAProxyBackendExtra))
+		server := p.Addr.Address // 127.0.0.1:PORT
+		if c.Unix {
+			server = "unix@" + p.Addr.Address
+		}
+		fmt.Fprintf(&cfg, haproxyContender, i, ports[i], spoePath, backendMode, server, indentLines(o.HAProxyBackendExtra))
 		fmt.Fprintf(&spoe, spoeContender, i, indentLines(o.SPOEAgentExtra))
 	}
 	if err := os.WriteFile(spoePath, []byte(spoe.String()), 0o644); err != nil {

@@ -15,6 +15,8 @@ func TestParseHAContender(t *testing.T) {
 		{"epoll=epoll", HAContender{Name: "epoll", Engine: "epoll", Env: []string{}}},
 		{"std=std", HAContender{Name: "std", Engine: "std", Loops: 1, Env: []string{}}},
 		{"one=epoll:1", HAContender{Name: "one", Engine: "epoll", Loops: 1, Env: []string{}}},
+		{"u=epoll:1/unix", HAContender{Name: "u", Engine: "epoll", Loops: 1, Unix: true, Env: []string{}}},
+		{"su=std/unix@/tmp/sb", HAContender{Name: "su", Engine: "std", Loops: 1, Unix: true, Exe: []string{"/tmp/sb"}, Env: []string{}}},
 		{"x=epoll:0@/tmp/sb,GOMAXPROCS=3,GODEBUG=a=1", HAContender{Name: "x", Engine: "epoll",
 			Exe: []string{"/tmp/sb"}, Env: []string{"GOMAXPROCS=3", "GODEBUG=a=1"}}},
 	} {
@@ -23,7 +25,7 @@ func TestParseHAContender(t *testing.T) {
 			t.Errorf("ParseHAContender(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"epoll", "=epoll", "x=epoll:-1", "x=epoll:two"} {
+	for _, bad := range []string{"epoll", "=epoll", "x=epoll:-1", "x=epoll:two", "x=epoll/tcp"} {
 		if _, err := ParseHAContender(bad); err == nil {
 			t.Errorf("ParseHAContender(%q): no error", bad)
 		}

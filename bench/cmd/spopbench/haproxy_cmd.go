@@ -18,7 +18,7 @@ type HAProxyCmd struct {
 	Runs       int           `help:"Runs per contender, interleaved." default:"3"`
 	HAProxy    string        `name:"haproxy" help:"HAProxy 2.6 binary (empty: skip)." env:"HAPROXY26_BIN" default:"/usr/sbin/haproxy"`
 	HAProxy3   string        `name:"haproxy3" help:"HAProxy 3.x binary (optional)." env:"HAPROXY3_BIN"`
-	Contender  []string      `sep:"none" help:"Agent to measure, NAME=ENGINE[:LOOPS][@EXE][,ENV=VALUE...] (LOOPS 0: the engine's default; EXE: another spopbench binary); repeatable. Default: epoll, epoll with 1 loop, std." placeholder:"SPEC"`
+	Contender  []string      `sep:"none" help:"Agent to measure, NAME=ENGINE[:LOOPS][/unix][@EXE][,ENV=VALUE...] (LOOPS 0: the engine's default; /unix: HAProxy reaches the agent over a UNIX socket; EXE: another spopbench binary); repeatable. Default: epoll, epoll with 1 loop, std." placeholder:"SPEC"`
 	BackendOpt []string      `sep:"none" help:"Extra line for every agent backend (e.g. 'http-reuse always'); repeatable." placeholder:"LINE"`
 	SPOEOpt    []string      `sep:"none" name:"spoe-opt" help:"Extra line for every spoe-agent section; repeatable." placeholder:"LINE"`
 }
