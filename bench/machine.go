@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
-	"golang.org/x/sys/unix"
 )
 
 // Machine describes where a report was measured.
@@ -31,10 +30,7 @@ func DescribeMachine() Machine {
 	if m.LogicalCores == 0 {
 		m.LogicalCores = runtime.NumCPU()
 	}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		m.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])
-	}
+	m.Kernel = kernel()
 	m.LoadAvg = loadAvg()
 	return m
 }
