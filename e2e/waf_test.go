@@ -15,6 +15,7 @@ import (
 
 	"github.com/spopkit/spopkit/e2e/testdata/wafagent"
 	"github.com/spopkit/spopkit/gen"
+	"github.com/spopkit/spopkit/gen/spoeconf"
 	"github.com/spopkit/spopkit/spoa"
 )
 
@@ -142,7 +143,11 @@ func startSpoaAgent(t testing.TB, agent spoa.Agent, addr string) *syncWriter {
 // what spopgen makes of its coraza.conf and haproxy.cfg today (spopgen
 // verify skips testdata folders).
 func TestWAFAgentCurrent(t *testing.T) {
-	files, err := gen.Run(gen.Request{Conf: "testdata/wafagent/coraza.conf", Package: "wafagent", HAProxyCfg: "testdata/wafagent/haproxy.cfg"})
+	cfg, err := spoeconf.ReadHAProxyConfig("testdata/wafagent/haproxy.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := gen.Run(gen.Request{Conf: "testdata/wafagent/coraza.conf", Package: "wafagent", HAProxyCfg: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,17 +20,14 @@ type Options struct {
 	// error: select one scope.
 	Scopes []string
 	// Types overrides inferred kinds, keyed "message.arg" for a named argument or
-	// "message.N" for the argument at position N (0-based).
+	// "message.N" for the argument at position N (0-based). Generate refuses
+	// an override that names no argument of the selected scopes, or whose kind
+	// cannot hold what the argument's expression sends.
 	Types map[string]Kind
 	// HAProxyCfg, when set, restricts the action helpers to typed setters for
-	// the variables this haproxy.cfg reads under the agent's var-prefix.
-	HAProxyCfg *HAProxyCfg
-}
-
-// HAProxyCfg is a haproxy.cfg file given to Generate.
-type HAProxyCfg struct {
-	Name string
-	Data []byte
+	// the variables this haproxy.cfg reads under the agent's var-prefix. The
+	// generated comments name it by its base name.
+	HAProxyCfg *spoeconf.HAProxyConfig
 }
 
 // model is what a generated file holds, decided by collect and printed by
@@ -134,10 +132,7 @@ func nameSetters(vars []cfgVar) []cfgVar {
 
 // collect decides what the generated file for f holds.
 func collect(f *File, opts Options) (*model, error) {
-	var cfg *spoeconf.HAProxyConfig
-	if opts.HAProxyCfg != nil {
-		cfg = spoeconf.ParseHAProxyConfig(opts.HAProxyCfg.Name, opts.HAProxyCfg.Data)
-	}
+	cfg := opts.HAProxyCfg
 	msgs, agents, err := collectMessages(f, opts, cfg)
 	if err != nil {
 		return nil, err
@@ -154,7 +149,7 @@ func collect(f *File, opts Options) (*model, error) {
 		}
 	}
 	if cfg != nil {
-		m.Typed, m.CfgName = true, opts.HAProxyCfg.Name
+		m.Typed, m.CfgName = true, filepath.Base(cfg.Name)
 		m.Vars = nameSetters(agentVars(cfg, agents))
 	}
 	return m, nil
@@ -181,6 +176,16 @@ func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genM
 	if cfg != nil {
 		vars = writtenKinds(cfg)
 	}
+	var selectedMsgs []Message
+	for _, sc := range f.Scopes {
+		if selected(sc.Name) {
+			selectedMsgs = append(selectedMsgs, sc.Messages...)
+		}
+	}
+	kinds, err := resolveTypes(f.Path, selectedMsgs, opts.Types)
+	if err != nil {
+		return nil, nil, err
+	}
 	byName := map[string]int{}
 	// The generated file's own names, and Dispatcher, which it declared before
 	// runtime version 2: a message type keeps off them, so names stay stable.
@@ -202,12 +207,12 @@ func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genM
 		for _, m := range sc.Messages {
 			if i, dup := byName[m.Name]; dup {
 				if !sameArgs(msgs[i].Args, m.Args) {
-					return nil, nil, fmt.Errorf("gen: %s:%d: message %q is also defined in scope [%s] with other arguments; select one scope", f.Source, m.Line, m.Name, msgs[i].Scope)
+					return nil, nil, fmt.Errorf("gen: %s:%d:%d: message %q is also defined in scope [%s] with other arguments; select one scope", f.Path, m.Line, m.Col, m.Name, msgs[i].Scope)
 				}
 				continue
 			}
 			if len(m.Args) > spopwire.MaxArgs {
-				return nil, nil, fmt.Errorf("gen: %s:%d: message %q declares %d arguments; HAProxy sends at most %d", f.Source, m.Line, m.Name, len(m.Args), spopwire.MaxArgs)
+				return nil, nil, fmt.Errorf("gen: %s:%d:%d: message %q declares %d arguments; HAProxy sends at most %d", f.Path, m.Line, m.Col, m.Name, len(m.Args), spopwire.MaxArgs)
 			}
 			typ := goName(m.Name)
 			for usedTypes[typ] {
@@ -215,7 +220,7 @@ func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genM
 			}
 			usedTypes[typ] = true
 			gm := genMessage{Message: m, Scope: sc.Name, Type: typ, Method: typ, Groups: groupsOf[m.Name]}
-			gm.Fields = fields(m, opts.Types, vars)
+			gm.Fields = fields(m, kinds[m.Name], vars)
 			for _, prev := range msgs {
 				if prev.SameAs == "" && len(gm.Fields) > 0 && sameFields(prev.Fields, gm.Fields) {
 					gm.SameAs = prev.Type
@@ -227,7 +232,7 @@ func collectMessages(f *File, opts Options, cfg *spoeconf.HAProxyConfig) ([]genM
 		}
 	}
 	if len(opts.Scopes) > 0 && len(msgs) == 0 && len(agents) == 0 {
-		return nil, nil, fmt.Errorf("gen: %s: no scope named %s", f.Source, strings.Join(opts.Scopes, ", "))
+		return nil, nil, fmt.Errorf("gen: %s: no scope named %s", f.Path, strings.Join(opts.Scopes, ", "))
 	}
 	return msgs, agents, nil
 }
@@ -260,7 +265,7 @@ func sameFields(a, b []genField) bool {
 }
 
 // fields names and types the arguments of m.
-func fields(m Message, overrides map[string]Kind, vars map[string]written) []genField {
+func fields(m Message, overrides map[int]Kind, vars map[string]written) []genField {
 	count := map[string]int{}
 	for _, a := range m.Args {
 		if a.Name != "" {
@@ -273,10 +278,7 @@ func fields(m Message, overrides map[string]Kind, vars map[string]written) []gen
 		f := genField{Arg: a, Pos: i}
 		f.Kind, f.From = inferKind(a.Expr, vars)
 		f.Positional = a.Name == "" || count[a.Name] > 1
-		if k, ok := overrides[m.Name+"."+a.Name]; ok && a.Name != "" {
-			f.Kind, f.Overridden = k, true
-		}
-		if k, ok := overrides[m.Name+"."+strconv.Itoa(i)]; ok {
+		if k, ok := overrides[i]; ok {
 			f.Kind, f.Overridden = k, true
 		}
 		switch {
@@ -325,7 +327,7 @@ func agentVars(cfg *spoeconf.HAProxyConfig, agents []*Agent) []cfgVar {
 		}
 	}
 	for i := range out {
-		out[i].Kind, out[i].Why = readKind(cfg.Name, uses[i])
+		out[i].Kind, out[i].Why = readKind(filepath.Base(cfg.Name), uses[i])
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Scope != out[j].Scope {
@@ -413,7 +415,7 @@ func writtenKinds(cfg *spoeconf.HAProxyConfig) map[string]written {
 		} else if seen {
 			continue
 		}
-		out[u.Name] = written{Kind: k, From: fmt.Sprintf("%s at %s:%d", how, cfg.Name, u.Pos.Line)}
+		out[u.Name] = written{Kind: k, From: fmt.Sprintf("%s at %s:%d", how, filepath.Base(cfg.Name), u.Pos.Line)}
 	}
 	return out
 }

@@ -64,7 +64,7 @@ func TestEndToEnd(t *testing.T) {
 		if cfg, err := os.ReadFile(filepath.Join(dir, "haproxy.cfg")); err == nil {
 			// With its haproxy.cfg, the typed setters and arguments: compiled
 			// (go vet below) with the handler stub.
-			typed := Options{Package: pkg + "cfg", HAProxyCfg: &HAProxyCfg{Name: "haproxy.cfg", Data: cfg}}
+			typed := Options{Package: pkg + "cfg", HAProxyCfg: spoeconf.ParseHAProxyConfig("haproxy.cfg", cfg)}
 			code, err := Generate(f, typed)
 			if err != nil {
 				t.Fatal(err)

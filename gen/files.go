@@ -13,13 +13,13 @@ import (
 
 // Request describes one spopgen generate run.
 type Request struct {
-	Conf       string   // path of the spoe.conf
-	OutDir     string   // where the files go; "" means the spoe.conf's folder
-	Package    string   // Go package name; "" means derived from OutDir
-	Scopes     []string // scopes to generate; empty means all
-	Types      map[string]Kind
-	HAProxyCfg string // path of a haproxy.cfg, for typed variable setters
-	Stubs      bool   // also write handler.go and cmd/<pkg>/main.go when missing
+	Conf       string                  // path of the spoe.conf
+	OutDir     string                  // where the files go; "" means the spoe.conf's folder
+	Package    string                  // Go package name; "" means derived from OutDir
+	Scopes     []string                // scopes to generate; empty means all
+	Types      map[string]Kind         // see Options.Types
+	HAProxyCfg *spoeconf.HAProxyConfig // a parsed haproxy.cfg, for typed variable setters
+	Stubs      bool                    // also write handler.go and cmd/<pkg>/main.go when missing
 	// Parse, when set, parses the spoe.conf (e.g. with a spoeconf.Config for
 	// a given HAProxy version); nil means spoeconf.Parse.
 	Parse func(filename string, src []byte) (*spoeconf.File, error)
@@ -56,16 +56,9 @@ func Run(req Request) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := Options{Package: req.Package, Scopes: req.Scopes, Types: req.Types}
+	opts := Options{Package: req.Package, Scopes: req.Scopes, Types: req.Types, HAProxyCfg: req.HAProxyCfg}
 	if opts.Package == "" {
 		opts.Package = packageName(filepath.Base(abs))
-	}
-	if req.HAProxyCfg != "" {
-		data, err := os.ReadFile(req.HAProxyCfg)
-		if err != nil {
-			return nil, err
-		}
-		opts.HAProxyCfg = &HAProxyCfg{Name: filepath.Base(req.HAProxyCfg), Data: data}
 	}
 	f := FromConf(conf)
 	code, err := Generate(f, opts)

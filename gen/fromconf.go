@@ -10,7 +10,7 @@ import (
 // name written into the generated header is the file's base name, so the output
 // does not depend on where the generator ran.
 func FromConf(c *spoeconf.File) *File {
-	f := &File{Source: filepath.Base(c.Name)}
+	f := &File{Source: filepath.Base(c.Name), Path: c.Name}
 	for _, s := range c.Scopes {
 		sc := Scope{Name: s.Name}
 		if a := s.Agent(); a != nil {
@@ -32,7 +32,7 @@ func FromConf(c *spoeconf.File) *File {
 			sc.Agent = ag
 		}
 		for _, m := range s.Messages {
-			gm := Message{Name: m.Name, Line: m.Pos.Line}
+			gm := Message{Name: m.Name, Line: m.Pos.Line, Col: m.Pos.Col}
 			if m.Event != nil {
 				gm.Event = string(m.Event.Event)
 			}

@@ -36,8 +36,10 @@ func generateCase(t *testing.T, dir string) []byte {
 		t.Fatalf("parse %s: %v", conf, err)
 	}
 	opts := Options{Package: packageName(filepath.Base(dir))}
-	if cfg, err := os.ReadFile(filepath.Join(dir, "haproxy.cfg")); err == nil {
-		opts.HAProxyCfg = &HAProxyCfg{Name: "haproxy.cfg", Data: cfg}
+	// The haproxy.cfg is named by its path, as spopgen reads it: the
+	// generated comments name its base only.
+	if cfg, err := spoeconf.ReadHAProxyConfig(filepath.Join(dir, "haproxy.cfg")); err == nil {
+		opts.HAProxyCfg = cfg
 	}
 	out, err := Generate(FromConf(parsed), opts)
 	if err != nil {

@@ -14,7 +14,8 @@ package gen
 
 // File is what the generator needs from a parsed spoe.conf.
 type File struct {
-	Source string  // the file name as given, written into the header
+	Source string  // the file's base name, written into the header
+	Path   string  // the file name as given, for error messages
 	Scopes []Scope // in file order
 }
 
@@ -46,6 +47,7 @@ type Agent struct {
 type Message struct {
 	Name  string
 	Line  int
+	Col   int // of the name
 	Args  []Arg
 	Event string // event name, empty for messages sent through groups
 }

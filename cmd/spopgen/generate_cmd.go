@@ -42,17 +42,22 @@ func (c *GenerateCmd) request(dir string, diag io.Writer) (gen.Request, error) {
 		}
 		return filepath.Join(dir, p)
 	}
-	haproxyCfg := rel(c.HAProxyCfg)
+	var cfg *spoeconf.HAProxyConfig
+	if c.HAProxyCfg != "" {
+		if cfg, err = spoeconf.ReadHAProxyConfig(rel(c.HAProxyCfg)); err != nil {
+			return gen.Request{}, err
+		}
+	}
 	return gen.Request{
 		Conf:       rel(c.File),
 		OutDir:     rel(c.Output),
 		Package:    c.Package,
 		Scopes:     c.Scope,
 		Types:      types,
-		HAProxyCfg: haproxyCfg,
+		HAProxyCfg: cfg,
 		Stubs:      !c.NoStubs,
 		Parse: func(name string, src []byte) (*spoeconf.File, error) {
-			return c.vet(name, src, haproxyCfg, types, diag)
+			return c.vet(name, src, cfg, diag)
 		},
 	}, nil
 }
@@ -60,24 +65,13 @@ func (c *GenerateCmd) request(dir string, diag io.Writer) (gen.Request, error) {
 // vet parses the spoe.conf for code generation and runs the checks of
 // "spopgen check" on it (with the haproxy.cfg when given): every
 // diagnostic is printed to out, and an error, which HAProxy would refuse
-// the configuration for, refuses the file, so nothing is written. It also
-// refuses --type overrides that name no argument or contradict a known type.
-func (c *GenerateCmd) vet(name string, src []byte, haproxyCfg string, types map[string]gen.Kind, out io.Writer) (*spoeconf.File, error) {
+// the configuration for, refuses the file, so nothing is written.
+func (c *GenerateCmd) vet(name string, src []byte, cfg *spoeconf.HAProxyConfig, out io.Writer) (*spoeconf.File, error) {
 	f := c.parseSource(name, src)
-	var cfg *spoeconf.HAProxyConfig
-	if haproxyCfg != "" {
-		var err error
-		if cfg, err = spoeconf.ReadHAProxyConfig(haproxyCfg); err != nil {
-			return nil, err
-		}
-	}
 	if err := report(out, name, spoeconf.Check(f, cfg), false); err != nil {
 		if perr, ok := err.(*problemsError); ok {
 			perr.result = "HAProxy refuses it: nothing written"
 		}
-		return nil, err
-	}
-	if err := checkTypes(f, c.Scope, types); err != nil {
 		return nil, err
 	}
 	return f, nil
