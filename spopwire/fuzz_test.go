@@ -370,8 +370,8 @@ func FuzzMessages(f *testing.F) {
 			rest = rest[n+m:]
 		}
 		err := it.Err()
-		if k := spopwire.SkipMessage(rest); err != nil && k >= 0 {
-			t.Fatalf("Messages.Err() = %v but SkipMessage = %d", err, k)
+		if _, k := spopwire.ConsumeAction(rest); err != nil && k > 0 {
+			t.Fatalf("Actions.Err() = %v but ConsumeAction = %d", err, k)
 		}
 		switch {
 		case err != nil && err != spopwire.ErrInvalidFrame:
@@ -420,8 +420,8 @@ func FuzzActions(f *testing.F) {
 			enc = spopwire.AppendAction(enc, a)
 		}
 		err := it.Err()
-		if k := spopwire.SkipMessage(rest); err != nil && k >= 0 {
-			t.Fatalf("Messages.Err() = %v but SkipMessage = %d", err, k)
+		if _, k := spopwire.ConsumeAction(rest); err != nil && k > 0 {
+			t.Fatalf("Actions.Err() = %v but ConsumeAction = %d", err, k)
 		}
 		switch {
 		case err != nil && err != spopwire.ErrInvalidFrame:

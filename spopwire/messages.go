@@ -112,18 +112,21 @@ type ArgIter struct {
 	cur  Arg
 }
 
-// Next returns the next argument, or ok == false after the last one. The
-// argument is the iterator's own and the next call overwrites it: copy *a to
-// keep it. (Returning an Arg by value would copy it through memory once more
-// per argument.)
+// Next returns the next argument, or ok == false and an empty argument (a
+// NULL value without a name) after the last one. The argument is the
+// iterator's own and the next call overwrites it: copy *a to keep it.
+// (Returning an Arg by value would copy it through memory once more per
+// argument.)
 func (it *ArgIter) Next() (a *Arg, ok bool) {
 	if it.left == 0 {
-		return nil, false
+		it.cur = Arg{}
+		return &it.cur, false
 	}
 	name, v, n := ConsumeArg(it.b)
 	if n < 0 { // cannot happen on a validated message; stop rather than panic
 		it.left = 0
-		return nil, false
+		it.cur = Arg{}
+		return &it.cur, false
 	}
 	it.b = it.b[n:]
 	it.left--

@@ -3,6 +3,7 @@ package spopwire_test
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -187,6 +188,26 @@ func TestMessagesSkip(t *testing.T) {
 	second, _ := args.Next()
 	if first != second || string(kept.Name) != "" || kept.Value.String() != `STRING "GET"` || string(first.Name) != "path" {
 		t.Errorf("after two Next calls: first = %q, kept = %q %v; want the same pointer and a kept first argument", first.Name, kept.Name, kept.Value)
+	}
+
+	// Past the last argument, Next gives an empty argument, not nil: a
+	// handler that reads an argument a message lacks sees NULL.
+	for range 3 {
+		args.Next()
+	}
+	if a, ok := args.Next(); ok || a == nil || a.Name != nil || !a.Value.IsNull() {
+		t.Errorf("Next past the end = %v, %v; want an empty argument and false", a, ok)
+	}
+}
+
+// TestValueDeepEqual: reflect.DeepEqual, as testing libraries use it, never
+// calls two different strings equal.
+func TestValueDeepEqual(t *testing.T) {
+	if reflect.DeepEqual(spopwire.StringValue("ab"), spopwire.StringValue("ax")) {
+		t.Error(`DeepEqual(STRING "ab", STRING "ax") = true`)
+	}
+	if !reflect.DeepEqual(spopwire.Int64Value(7), spopwire.Int64Value(7)) {
+		t.Error("DeepEqual(INT64 7, INT64 7) = false")
 	}
 }
 

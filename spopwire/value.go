@@ -47,6 +47,9 @@ const boolTrueFlag = 0x10 // flags nibble of a true BOOL: 0x11 is true, 0x01 fal
 // A decoded STRING or BINARY value is a view into the decoded buffer and is
 // valid only as long as that buffer is (see the package doc). A Value built
 // from a Go string refers to that string's bytes, which are never written.
+//
+// Compare values with Equal: == and reflect.DeepEqual see where a STRING's
+// or a BINARY's bytes are, not what they hold.
 type Value struct {
 	// Four words, no more: the compiler then keeps a Value in registers. A
 	// bigger struct is copied through memory on every call and method
@@ -54,7 +57,10 @@ type Value struct {
 	typ Type
 	num uint64 // BOOL (0 or 1), integers (two's complement), the length of STRING and BINARY, an IPV4 address, the low 64 bits of an IPV6 one
 	hi  uint64 // IPV6: the high 64 bits
-	ptr *byte  // STRING and BINARY: the first byte, nil when empty
+	// STRING and BINARY: the first byte, nil when empty. An unsafe.Pointer,
+	// not a *byte, so that reflect.DeepEqual compares where two values'
+	// bytes are, never only their first byte.
+	ptr unsafe.Pointer
 }
 
 // bytesValue returns a STRING or BINARY value viewing b.
@@ -62,7 +68,7 @@ func bytesValue(typ Type, b []byte) Value {
 	if len(b) == 0 {
 		return Value{typ: typ}
 	}
-	return Value{typ: typ, num: uint64(len(b)), ptr: unsafe.SliceData(b)}
+	return Value{typ: typ, num: uint64(len(b)), ptr: unsafe.Pointer(unsafe.SliceData(b))}
 }
 
 // Null returns the NULL value.
@@ -157,12 +163,13 @@ func (v Value) Addr() netip.Addr {
 	return netip.Addr{}
 }
 
-// Bytes returns the bytes of a STRING or BINARY value, as a view (nil otherwise).
+// Bytes returns the bytes of a STRING or BINARY value, as a view; nil when
+// the value is empty or of another type.
 func (v Value) Bytes() []byte {
 	if v.ptr == nil {
 		return nil
 	}
-	return unsafe.Slice(v.ptr, v.num)
+	return unsafe.Slice((*byte)(v.ptr), v.num)
 }
 
 // StringView returns the bytes of a STRING or BINARY value as a string that
@@ -172,7 +179,7 @@ func (v Value) StringView() string {
 	if v.ptr == nil {
 		return ""
 	}
-	return unsafe.String(v.ptr, v.num)
+	return unsafe.String((*byte)(v.ptr), v.num)
 }
 
 // Equal reports whether v and w have the same type and value.

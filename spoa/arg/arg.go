@@ -280,7 +280,8 @@ func (f String) Or(def string) string {
 	return def
 }
 
-// Bytes returns the text as a byte view (nil when not set).
+// Bytes returns the text as a byte view (nil when not set, and may be nil
+// when empty: Get tells the two apart).
 func (f String) Bytes() []byte { return f.v }
 
 // Clone returns a copy whose value no longer refers to the frame.
