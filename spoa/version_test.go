@@ -74,6 +74,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"probe"}, 2},
 		{[]string{"config", "beta"}, 1}, // beta ships no files: the command fails
 		{[]string{"probe", "--timeout", "100ms", "/nonexistent/spoa.sock"}, 1},
+		{[]string{"probe", "-p", "5", "--timeout", "100ms", "/nonexistent/spoa.sock"}, 2}, // an agent flag
+		{[]string{"--port", "5", "probe", "--timeout", "100ms", "/nonexistent/spoa.sock"}, 2},
+		{[]string{"replay", "--debug", "--to", "127.0.0.1:1", "version_test.go"}, 2}, // 1 without --debug: not a recording
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
