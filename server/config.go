@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"time"
 
@@ -63,8 +64,16 @@ type Config struct {
 	// which every loop then shares.
 	Address string
 	// UnixPath is the path of a UNIX stream socket to listen on, in addition
-	// to (or instead of) Address. The file is removed when the server stops.
+	// to (or instead of) Address. The file is removed when the server stops;
+	// a socket left there by an agent that died (nothing listens on it) is
+	// replaced.
 	UnixPath string
+	// UnixMode is the permission of the UNIX socket, set before it accepts
+	// any connection; 0 means DefaultUnixMode (0660).
+	UnixMode os.FileMode
+	// UnixGroup, when > 0, is the group id the UNIX socket is given (e.g.
+	// HAProxy's group, which UnixMode 0660 then lets connect).
+	UnixGroup int
 
 	// Engine is EngineEpoll (the default on Linux) or EngineStd (the default
 	// elsewhere, and the only one available there).
@@ -119,8 +128,9 @@ type Config struct {
 	// MaxConns bounds the open connections of the server; beyond it new
 	// connections are accepted and closed at once. 0 means no limit.
 	MaxConns int
-	// Backlog is the listen backlog of the epoll engine; 0 means the kernel's
-	// maximum (net.core.somaxconn). The std engine uses package net's.
+	// Backlog is the listen backlog of the epoll engine and of the UNIX
+	// socket; 0 means the kernel's maximum (net.core.somaxconn). The std
+	// engine's TCP listener uses package net's.
 	Backlog int
 	// PassiveDrain makes Shutdown say AGENT-DISCONNECT only where it cannot
 	// race with a NOTIFY on the wire, and otherwise wait for HAProxy to close
@@ -188,6 +198,12 @@ func newSettings(cfg Config) (*settings, error) {
 	case "tcp", "tcp4", "tcp6":
 	default:
 		return nil, fmt.Errorf("server: unsupported network %q (tcp, tcp4, tcp6; use UnixPath for UNIX sockets)", s.Network)
+	}
+	if s.UnixMode == 0 {
+		s.UnixMode = DefaultUnixMode
+	}
+	if s.UnixMode&^os.ModePerm != 0 {
+		return nil, fmt.Errorf("server: UnixMode %v holds more than permission bits", s.UnixMode)
 	}
 	if s.MaxFrameSize == 0 {
 		s.MaxFrameSize = spopwire.DefaultMaxFrameSize

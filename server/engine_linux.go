@@ -15,10 +15,6 @@ import (
 const (
 	defaultEngine  = EngineEpoll
 	epollAvailable = true
-	// defaultBacklog is passed to listen(2) when Config.Backlog is 0; the
-	// kernel silently caps it at net.core.somaxconn, so this means "the
-	// maximum".
-	defaultBacklog = 65535
 )
 
 // reusePortControl sets SO_REUSEPORT on the std engine's TCP listener, so
@@ -119,7 +115,7 @@ func (e *epollEngine) start(ln net.Listener) (err error) {
 		}
 	}
 	if set.UnixPath != "" && ln == nil {
-		fd, err := netpoll.ListenUnix(set.UnixPath, backlog)
+		fd, err := listenUnixFD(set.UnixPath, backlog, set.UnixMode, set.UnixGroup)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func (e *stdEngine) start(ln net.Listener) error {
 			e.lns = append(e.lns, l)
 		}
 		if set.UnixPath != "" {
-			l, err := net.Listen("unix", set.UnixPath)
+			l, err := listenUnix(set.UnixPath, set.Backlog, set.UnixMode, set.UnixGroup)
 			if err != nil {
 				e.closeListeners()
 				return err

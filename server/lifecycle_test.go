@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,6 +197,57 @@ func TestUnixSocket(t *testing.T) {
 		a.srv.Close()
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Errorf("socket file still there after Close: %v", err)
+		}
+	})
+}
+
+// TestUnixSocketFile: the socket gets its mode (0660 by default) before it
+// accepts anything; a socket left by a dead agent is replaced, one a live
+// agent listens on is not, nor a file of another kind.
+func TestUnixSocketFile(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		dir := t.TempDir()
+		for _, tt := range []struct {
+			mode, want os.FileMode
+		}{{0, 0o660}, {0o600, 0o600}, {0o666, 0o666}} {
+			path := filepath.Join(dir, "mode.sock")
+			a := startAgent(t, engine, server.Config{UnixPath: path, UnixMode: tt.mode}, nil)
+			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != tt.want {
+				t.Errorf("UnixMode %o: socket %v, %v; want mode %o", tt.mode, fi.Mode(), err, tt.want)
+			}
+			a.srv.Close()
+		}
+
+		stale := filepath.Join(dir, "stale.sock")
+		ln, err := net.Listen("unix", stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+		ln.Close() // the file stays, nothing listens: a SIGKILLed agent's
+		a := startAgent(t, engine, server.Config{UnixPath: stale}, nil)
+		a.connect()
+
+		srv, err := server.New(server.Config{Engine: engine, UnixPath: stale}, testHandler{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			srv.Close()
+			t.Errorf("second agent on a live socket: %v; want address already in use", err)
+		}
+		a.connect() // the live agent still has its socket
+
+		plain := filepath.Join(dir, "plain")
+		os.WriteFile(plain, []byte("x"), 0o600)
+		if srv, err := server.New(server.Config{Engine: engine, UnixPath: plain}, testHandler{}); err != nil {
+			t.Fatal(err)
+		} else if err := srv.Start(); err == nil {
+			srv.Close()
+			t.Error("listening over a regular file succeeded")
+		}
+		if b, err := os.ReadFile(plain); err != nil || string(b) != "x" {
+			t.Errorf("the regular file was touched: %q, %v", b, err)
 		}
 	})
 }

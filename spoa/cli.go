@@ -3,6 +3,8 @@ package spoa
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/user"
 	"runtime"
 	"slices"
 	"strconv"
@@ -31,7 +33,9 @@ type cli struct {
 type Globals struct {
 	Address         string           `short:"a" default:"127.0.0.1" env:"SPOA_ADDRESS" placeholder:"ADDR" help:"Address to listen on. SPOP has no authentication, so the default is loopback: give 0.0.0.0 (or one interface's address) to serve HAProxy on other hosts, behind a firewall (default: ${default})."`
 	Port            int              `short:"p" default:"12345" env:"SPOA_PORT" placeholder:"PORT" help:"TCP port to listen on, 0 for a free one (default: ${default})."`
-	Unix            string           `env:"SPOA_UNIX" placeholder:"PATH" help:"Listen on this UNIX socket instead of TCP."`
+	Unix            string           `env:"SPOA_UNIX" placeholder:"PATH" help:"Listen on this UNIX socket instead of TCP; a socket left there by an agent that died is replaced."`
+	UnixMode        string           `name:"unix-mode" default:"0660" env:"SPOA_UNIX_MODE" placeholder:"MODE" help:"Permission of the --unix socket, in octal, set before it accepts a connection (default: ${default}: the agent's user and group)."`
+	UnixGroup       string           `name:"unix-group" env:"SPOA_UNIX_GROUP" placeholder:"GROUP" help:"Group of the --unix socket, a name or a number: HAProxy's (e.g. haproxy) when HAProxy runs as another user."`
 	Loops           int              `short:"n" default:"0" env:"SPOA_LOOPS" placeholder:"N" help:"Event loops; 0 means one per physical core."`
 	Engine          string           `default:"${default_engine}" enum:"epoll,std" env:"SPOA_ENGINE" help:"Network engine: epoll (Linux) or std (portable, a goroutine per connection) (default: ${default})."`
 	MaxFrameSize    uint32           `short:"m" default:"16380" env:"SPOA_MAX_FRAME_SIZE" placeholder:"BYTES" help:"Largest frame accepted and sent; HAProxy's is tune.bufsize - 4 (default: ${default})."`
@@ -52,6 +56,9 @@ type Globals struct {
 	Pprof           bool             `env:"SPOA_PPROF" help:"Also serve net/http/pprof under /debug/pprof/ on --metrics-addr."`
 	Version         kong.VersionFlag `short:"V" env:"-" help:"Print the version and exit."`
 	RecordFlags
+
+	unixMode os.FileMode // --unix-mode, parsed by Validate
+	unixGID  int         // --unix-group, looked up by Validate; 0 for none
 }
 
 // Validate checks what the tags cannot express.
@@ -72,6 +79,9 @@ func (g *Globals) Validate() error {
 		return fmt.Errorf("--capability none cannot be combined with other capabilities")
 	}
 	if _, err := parseErrorVar(g.ErrorVar); err != nil {
+		return err
+	}
+	if err := g.parseUnixOwnership(); err != nil {
 		return err
 	}
 	if err := g.RecordFlags.validate(); err != nil {
@@ -114,6 +124,8 @@ func (g *Globals) serverConfig() server.Config {
 	return server.Config{
 		Address:      g.listenAddress(),
 		UnixPath:     g.Unix,
+		UnixMode:     g.unixMode,
+		UnixGroup:    g.unixGID,
 		Engine:       g.Engine,
 		Loops:        g.Loops,
 		MaxFrameSize: g.MaxFrameSize,
@@ -137,4 +149,30 @@ func defaultEngine() string {
 // ACKs already computed go out.
 func (g *Globals) shutdownTimeout() time.Duration {
 	return max(g.ShutdownTimeout.D(), 100*time.Millisecond)
+}
+
+// parseUnixOwnership reads --unix-mode (octal permission bits) and
+// --unix-group (a group name, or a number).
+func (g *Globals) parseUnixOwnership() error {
+	m, err := strconv.ParseUint(g.UnixMode, 8, 32)
+	if err != nil || m > 0o777 || m == 0 {
+		return fmt.Errorf("--unix-mode %q: want octal permission bits, e.g. 0660", g.UnixMode)
+	}
+	g.unixMode = os.FileMode(m)
+	if g.UnixGroup == "" {
+		return nil
+	}
+	if gid, err := strconv.Atoi(g.UnixGroup); err == nil && gid >= 0 {
+		g.unixGID = gid
+		return nil
+	}
+	grp, err := user.LookupGroup(g.UnixGroup)
+	if err != nil {
+		return fmt.Errorf("--unix-group: %v", err)
+	}
+	g.unixGID, err = strconv.Atoi(grp.Gid)
+	if err != nil {
+		return fmt.Errorf("--unix-group %s: gid %q is not a number", g.UnixGroup, grp.Gid)
+	}
+	return nil
 }

@@ -82,7 +82,7 @@ func TestParse(t *testing.T) {
 				want := Globals{Address: "127.0.0.1", Port: 9000, Loops: 3, MaxFrameSize: 1024, Capability: []string{"pipelining", "async"},
 					Backlog: 64, Runtime: Duration(2 * time.Second), ProcessingDelay: Duration(10 * time.Millisecond), Debug: true,
 					Pidfile: "/tmp/x.pid", MonitorInterval: Duration(time.Minute)}
-				g.Engine, g.LogFormat, g.ShutdownTimeout = "", "", 0
+				g.Engine, g.LogFormat, g.ShutdownTimeout, g.UnixMode, g.unixMode = "", "", 0, "", 0
 				if !reflect.DeepEqual(g, want) {
 					t.Errorf("got  %+v\nwant %+v", g, want)
 				}
@@ -115,8 +115,13 @@ func TestParse(t *testing.T) {
 			}
 		}, "alpha"},
 		{"unix socket", []string{"--unix", "/run/spoa.sock", "beta"}, nil, func(t *testing.T, g Globals, f testFlags) {
-			if c := g.serverConfig(); c.Address != "" || c.UnixPath != "/run/spoa.sock" {
+			if c := g.serverConfig(); c.Address != "" || c.UnixPath != "/run/spoa.sock" || c.UnixMode != 0o660 || c.UnixGroup != 0 {
 				t.Errorf("config %+v", c)
+			}
+		}, "beta"},
+		{"unix socket owner", []string{"--unix", "/run/spoa.sock", "--unix-mode", "600", "--unix-group", "123", "beta"}, nil, func(t *testing.T, g Globals, f testFlags) {
+			if c := g.serverConfig(); c.UnixMode != 0o600 || c.UnixGroup != 123 {
+				t.Errorf("UnixMode %o, UnixGroup %d; want 600, 123", c.UnixMode, c.UnixGroup)
 			}
 		}, "beta"},
 		{"error variable", []string{"--error-var", "error", "alpha"}, nil, func(t *testing.T, g Globals, f testFlags) {
@@ -172,6 +177,9 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--pprof", "alpha"}, "--pprof needs --metrics-addr"},
 		{[]string{"-c", "none", "-c", "async", "alpha"}, "cannot be combined"},
 		{[]string{"alpha", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"--unix-mode", "0999", "alpha"}, `--unix-mode "0999": want octal permission bits`},
+		{[]string{"--unix-mode", "01777", "alpha"}, `--unix-mode "01777": want octal permission bits`},
+		{[]string{"--unix-group", "no-such-group-here", "alpha"}, "--unix-group: group: unknown group no-such-group-here"},
 		{[]string{"--error-var", "bad-name", "alpha"}, `'-' is not allowed in a variable name`},
 		{[]string{"--error-var", "txn.", "alpha"}, "no variable name"},
 		{[]string{"--record-sample", "3", "alpha"}, "need --record"},

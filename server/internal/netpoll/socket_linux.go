@@ -122,24 +122,6 @@ func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// ListenUnix opens a non-blocking listening UNIX stream socket at path.
-func ListenUnix(path string, backlog int) (int, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		unix.Close(fd)
-		return -1, &net.OpError{Op: "listen", Net: "unix", Addr: &net.UnixAddr{Name: path, Net: "unix"}, Err: os.NewSyscallError("bind", err)}
-	}
-	if err := unix.Listen(fd, backlog); err != nil {
-		unix.Close(fd)
-		os.Remove(path)
-		return -1, os.NewSyscallError("listen", err)
-	}
-	return fd, nil
-}
-
 // DupListener takes a non-blocking duplicate of ln's socket, for Serve.
 func DupListener(ln net.Listener) (int, error) {
 	sc, ok := ln.(syscall.Conn)
