@@ -21,6 +21,15 @@ type HAContender struct {
 	Unix   bool     // HAProxy reaches the agent over a UNIX socket instead of TCP
 }
 
+// label names the contender in the report: its name, and the transport
+// when it is not TCP.
+func (c HAContender) label() string {
+	if c.Unix {
+		return c.Name + " (unix)"
+	}
+	return c.Name
+}
+
 // DefaultHAContenders are the engines of issue 15's table: the epoll engine
 // as configured by default, with one loop, and the std engine.
 func DefaultHAContenders(engines []string) []HAContender {

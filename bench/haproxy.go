@@ -163,6 +163,11 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 	if err != nil {
 		return fail("", err)
 	}
+	// A directory per HAProxy binary: an agent killed at the end of one
+	// run leaves its UNIX socket, which must not be the next run's path.
+	if tmp, err = os.MkdirTemp(tmp, "haproxy-"); err != nil {
+		return fail("", err)
+	}
 	spoePath := filepath.Join(tmp, "spoe.conf")
 	cfgPath := filepath.Join(tmp, "haproxy.cfg")
 	var cfg, spoe strings.Builder
@@ -185,7 +190,7 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 		p, err := StartAgent(AgentSpec{Exe: exe, Engine: c.Engine, Loops: c.Loops, DefaultLoops: c.Loops == 0,
 			Env: c.Env, Listen: listen})
 		if err != nil {
-			return fail(c.Name, err)
+			return fail(c.label(), err)
 		}
 		agents = append(agents, p)
 		server := p.Addr.Address // 127.0.0.1:PORT
@@ -248,7 +253,7 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 			hr := HAProxyResult{Version: version, Agent: "–", Mode: "off", Run: run}
 			pid := 0
 			if i < len(cs) {
-				hr.Agent, hr.Mode, pid = cs[i].Name, "spoe", agents[i].Pid
+				hr.Agent, hr.Mode, pid = cs[i].label(), "spoe", agents[i].Pid
 			}
 			measureWrk(o, tmp, ports[i], pid, hp.Process.Pid, &hr)
 			syscalls, _ := hr.PerRequest("syscalls")
@@ -260,7 +265,7 @@ func runHAProxy(o ReportOptions, tmp, bin, backendMode string, cs []HAContender)
 	// And once more after the load: every agent still answers.
 	for i := range cs {
 		if body, err := httpGet(ports[i]); err != nil || !reScore.MatchString(body) {
-			res = append(res, HAProxyResult{Version: version, Agent: cs[i].Name, Mode: "spoe",
+			res = append(res, HAProxyResult{Version: version, Agent: cs[i].label(), Mode: "spoe",
 				Err: fmt.Sprintf("after load, GET returned %q (%v)", body, err)})
 		}
 	}
