@@ -132,7 +132,13 @@ func checkList(ctx context.Context, store *Store, log *slog.Logger) error {
 		}
 		return err
 	}
-	log.Info("blocklist-redis: list readable", "key", store.Key(), "members", n)
+	if n == 0 {
+		// Redis answers SMISMEMBER on a missing key with "not a member":
+		// a wrong prefix or database would let every address through.
+		log.Warn("blocklist-redis: the list is empty or its key does not exist: every address passes; check --redis-key-prefix and the database", "key", store.Key())
+	} else {
+		log.Info("blocklist-redis: list readable", "key", store.Key(), "members", n)
+	}
 	for _, m := range bad {
 		c, err := Canonical(m)
 		if err != nil {

@@ -1,10 +1,13 @@
 package blocklistredis
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -149,5 +152,19 @@ func BenchmarkBlocked(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestCheckListEmpty: a list that is empty, or a key that does not exist
+// (a wrong --redis-key-prefix), lets every address through: the startup
+// check says so.
+func TestCheckListEmpty(t *testing.T) {
+	store := newStore(t)
+	var out bytes.Buffer
+	if err := checkList(context.Background(), store, slog.New(slog.NewTextHandler(&out, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "level=WARN") || !strings.Contains(out.String(), "every address passes") {
+		t.Errorf("log:\n%s\nwant a warning that every address passes", out.String())
 	}
 }
