@@ -35,3 +35,16 @@ func parseErrorVar(s string) (server.Var, error) {
 	}
 	return v, nil
 }
+
+// errorVarLabel names the variable a failed NOTIFY sets and its codes, as
+// haproxy.cfg sees it ("txn.<var-prefix>.error 1001-1004"), for the startup
+// log: the operator's rules must read this variable to fail closed.
+func errorVarLabel(cfg server.Config) string {
+	v := cfg.ErrorVar
+	if v.Name == "" {
+		v = server.Var{Scope: spopwire.ScopeTransaction, Name: server.DefaultErrorVarName}
+	}
+	first := cfg.ErrorCodeBase + server.ErrorCodeHandler
+	last := cfg.ErrorCodeBase + server.ErrorCodeOverloaded
+	return fmt.Sprintf("%s.<var-prefix>.%s %d-%d", v.Scope, v.Name, first, last)
+}

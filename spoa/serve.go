@@ -77,7 +77,7 @@ func serve(g *Globals, a *Agent, d *deps) (err error) {
 	}
 	addr := srv.Addr()
 	log.Info("agent ready", "addr", addr.Network()+":"+addr.String(),
-		"max_frame_size", cfg.MaxFrameSize, "version", version())
+		"max_frame_size", cfg.MaxFrameSize, "error_var", errorVarLabel(cfg), "version", version())
 
 	if g.Pidfile != "" {
 		if err := os.WriteFile(g.Pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
