@@ -2,7 +2,8 @@
 // (the pre-3.1 SPOE engine, `mode tcp` agent backends, fragmentation) and
 // HAProxy 3.2 (the SPOP multiplexer, `mode spop` backends).
 //
-// Everything lives in _test.go files; this file only documents the package.
+// Everything lives in _test.go files, built on Linux only (process groups,
+// parent-death signals); this file only documents the package.
 //
 // Binaries are found through environment variables:
 //

@@ -82,7 +82,7 @@ func startRedis(sock string) (*redisProc, error) {
 	cmd := exec.Command(redisServer, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
 		"--save", "", "--appendonly", "no", "--dir", filepath.Dir(sock), "--loglevel", "warning")
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
+	cmd.SysProcAttr = killedWithTest() // never outlive the test binary
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %v", redisServer, err)
 	}
