@@ -34,27 +34,29 @@ func resolveTypes(path string, msgs []Message, types map[string]Kind) (map[strin
 			name, _, _ := strings.Cut(key, ".")
 			return nil, fmt.Errorf("%s: no spoe-message '%s' in %s%s", what, name, path, didYouMean(name, messageNames(msgs)))
 		}
-		i := findArg(m, argName)
-		if i < 0 {
+		idx := findArgs(m, argName)
+		if len(idx) == 0 {
 			return nil, fmt.Errorf("%s: spoe-message '%s' (%s:%d:%d) has no argument '%s' (a name, or a position from 0 to %d)%s",
 				what, m.Name, path, m.Line, m.Col, argName, len(m.Args)-1, didYouMean(argName, argNames(m)))
 		}
-		a := m.Args[i]
-		if known := InferKind(a.Expr); !holds(kind, known) {
-			label := strconv.Itoa(i)
-			if a.Name != "" {
-				label = "'" + a.Name + "'"
+		for _, i := range idx {
+			a := m.Args[i]
+			if known := InferKind(a.Expr); !holds(kind, known) {
+				label := strconv.Itoa(i)
+				if a.Name != "" {
+					label = "'" + a.Name + "'"
+				}
+				return nil, fmt.Errorf("%s: argument %s of spoe-message '%s' (%s:%d:%d) is %s, of type %s: a field of kind %s would refuse every value HAProxy sends for it",
+					what, label, m.Name, path, a.Line, a.Col, a.Expr, known, kind)
 			}
-			return nil, fmt.Errorf("%s: argument %s of spoe-message '%s' (%s:%d:%d) is %s, of type %s: a field of kind %s would refuse every value HAProxy sends for it",
-				what, label, m.Name, path, a.Line, a.Col, a.Expr, known, kind)
+			if out[m.Name] == nil {
+				out[m.Name] = map[int]Kind{}
+			}
+			if k, dup := out[m.Name][i]; dup && k != kind {
+				return nil, fmt.Errorf("%s: argument %d of spoe-message '%s' is also given kind %s", what, i, m.Name, k)
+			}
+			out[m.Name][i] = kind
 		}
-		if out[m.Name] == nil {
-			out[m.Name] = map[int]Kind{}
-		}
-		if k, dup := out[m.Name][i]; dup && k != kind {
-			return nil, fmt.Errorf("%s: argument %d of spoe-message '%s' is also given kind %s", what, i, m.Name, k)
-		}
-		out[m.Name][i] = kind
 	}
 	return out, nil
 }
@@ -76,18 +78,23 @@ func findMessage(msgs []Message, key string) (*Message, string) {
 	return best, key[len(best.Name)+1:]
 }
 
-// findArg returns the position of the argument of m that name names: a named
-// argument (the first of that name), else a 0-based position; -1 for none.
-func findArg(m *Message, name string) int {
+// findArgs returns the positions of the arguments of m that name names:
+// every argument of that name (a name may repeat), else the 0-based position
+// name is; none when it names nothing.
+func findArgs(m *Message, name string) []int {
+	var out []int
 	for i, a := range m.Args {
 		if a.Name != "" && a.Name == name {
-			return i
+			out = append(out, i)
 		}
 	}
-	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < len(m.Args) {
-		return i
+	if out != nil {
+		return out
 	}
-	return -1
+	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < len(m.Args) {
+		return []int{i}
+	}
+	return nil
 }
 
 // holds reports whether a field of kind can hold the values of an

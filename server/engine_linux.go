@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -47,7 +46,7 @@ type epollEngine struct {
 
 	tcpAddr  net.Addr
 	unixAddr net.Addr
-	unixPath string       // removed at close
+	unixFile socketFile   // removed when the engine stops accepting
 	adopted  net.Listener // Serve's listener, closed at close
 	sharedFD int          // the EPOLLEXCLUSIVE listener (measurement mode), or 0
 
@@ -115,11 +114,11 @@ func (e *epollEngine) start(ln net.Listener) (err error) {
 		}
 	}
 	if set.UnixPath != "" && ln == nil {
-		fd, err := listenUnixFD(set.UnixPath, backlog, set.UnixMode, set.UnixGroup)
+		fd, file, err := listenUnixFD(set.UnixPath, backlog, set.UnixMode, set.UnixGroup)
 		if err != nil {
 			return err
 		}
-		e.unixPath = set.UnixPath
+		e.unixFile = file
 		e.unixAddr = &net.UnixAddr{Name: set.UnixPath, Net: "unix"}
 		if unixAcceptShared {
 			for _, l := range e.loops {
@@ -155,9 +154,7 @@ func (e *epollEngine) cleanup() {
 		unix.Close(e.sharedFD)
 		e.sharedFD = 0
 	}
-	if e.unixPath != "" {
-		os.Remove(e.unixPath)
-	}
+	e.unixFile.remove()
 }
 
 func (e *epollEngine) addr() net.Addr {
@@ -192,6 +189,10 @@ func (e *epollEngine) shutdown(ctx context.Context) error {
 	// Every loop stops accepting before any says goodbye: a connection
 	// accepted by a loop that has not heard of the shutdown yet would get a
 	// HELLO answer after others were told to leave.
+	// The socket file goes first, while the listener still listens: a
+	// newer agent can bind the path at once, and never finds it stale
+	// in between.
+	e.unixFile.remove()
 	var stopped sync.WaitGroup
 	for _, l := range e.loops {
 		stopped.Add(1)

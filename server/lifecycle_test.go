@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -249,6 +250,50 @@ func TestUnixSocketFile(t *testing.T) {
 		if b, err := os.ReadFile(plain); err != nil || string(b) != "x" {
 			t.Errorf("the regular file was touched: %q, %v", b, err)
 		}
+	})
+}
+
+// TestUnixSocketReplacedWhileDraining: a draining agent gives its socket
+// file up first, so a newer agent can bind the path at once; the old one's
+// end does not remove the newer one's socket.
+func TestUnixSocketReplacedWhileDraining(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		path := filepath.Join(t.TempDir(), "agent.sock")
+		release := make(chan struct{})
+		started := make(chan struct{}, 1)
+		old := startAgent(t, engine, server.Config{UnixPath: path}, server.HandlerFunc(func(*server.Request, *server.Actions) error {
+			started <- struct{}{}
+			<-release // keeps the drain going
+			return nil
+		}))
+		c := old.connect()
+		c.Write(spopclient.Notify(1, 1, payload(msgScore)))
+		<-started
+		stopped := make(chan error, 1)
+		go func() { stopped <- old.srv.Shutdown(context.Background()) }()
+		for deadline := time.Now().Add(ioTimeout); ; time.Sleep(time.Millisecond) {
+			if _, err := os.Lstat(path); os.IsNotExist(err) {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatal("the draining agent kept its socket file")
+			}
+		}
+		newer := startAgent(t, engine, server.Config{UnixPath: path}, nil)
+		close(release)
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+		newer.connect()
+	})
+}
+
+// TestAbstractUnixSocket: an abstract socket (@name) has no file to chmod
+// or remove.
+func TestAbstractUnixSocket(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		name := fmt.Sprintf("@spopkit-test-%d-%s", os.Getpid(), engine)
+		a := startAgent(t, engine, server.Config{UnixPath: name}, nil)
+		a.connect()
 	})
 }
 

@@ -162,17 +162,21 @@ func (g *Globals) parseUnixOwnership() error {
 	if g.UnixGroup == "" {
 		return nil
 	}
-	if gid, err := strconv.Atoi(g.UnixGroup); err == nil && gid >= 0 {
-		g.unixGID = gid
-		return nil
-	}
-	grp, err := user.LookupGroup(g.UnixGroup)
+	gid, err := strconv.Atoi(g.UnixGroup)
 	if err != nil {
-		return fmt.Errorf("--unix-group: %v", err)
+		grp, lerr := user.LookupGroup(g.UnixGroup)
+		if lerr != nil {
+			return fmt.Errorf("--unix-group: %v", lerr)
+		}
+		if gid, err = strconv.Atoi(grp.Gid); err != nil {
+			return fmt.Errorf("--unix-group %s: gid %q is not a number", g.UnixGroup, grp.Gid)
+		}
 	}
-	g.unixGID, err = strconv.Atoi(grp.Gid)
-	if err != nil {
-		return fmt.Errorf("--unix-group %s: gid %q is not a number", g.UnixGroup, grp.Gid)
+	if gid <= 0 {
+		// The server reads 0 as "leave the group alone": refuse rather
+		// than ignore it.
+		return fmt.Errorf("--unix-group %s: want a group other than root (gid > 0)", g.UnixGroup)
 	}
+	g.unixGID = gid
 	return nil
 }

@@ -180,6 +180,8 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--unix-mode", "0999", "alpha"}, `--unix-mode "0999": want octal permission bits`},
 		{[]string{"--unix-mode", "01777", "alpha"}, `--unix-mode "01777": want octal permission bits`},
 		{[]string{"--unix-group", "no-such-group-here", "alpha"}, "--unix-group: group: unknown group no-such-group-here"},
+		{[]string{"--unix-group", "root", "alpha"}, "--unix-group root: want a group other than root (gid > 0)"},
+		{[]string{"--unix-group", "0", "alpha"}, "--unix-group 0: want a group other than root (gid > 0)"},
 		{[]string{"--error-var", "bad-name", "alpha"}, `'-' is not allowed in a variable name`},
 		{[]string{"--error-var", "txn.", "alpha"}, "no variable name"},
 		{[]string{"--record-sample", "3", "alpha"}, "need --record"},
