@@ -340,6 +340,26 @@ func startHAProxy(t testing.TB, v *haproxyVersion, s Setup) *HAProxy {
 // has IPv6) and open the stats socket at admin level.
 func launchHAProxy(t testing.TB, v *haproxyVersion, masterWorker bool, render func(port int, dir, socket string) map[string]string) *HAProxy {
 	t.Helper()
+	// The port is free when picked but not reserved: a parallel test may
+	// take it before HAProxy binds it. That start is retried on a new port.
+	for attempt := 1; ; attempt++ {
+		h := startHAProxyOnce(t, v, masterWorker, render)
+		err := h.waitReady()
+		if err == nil {
+			return h
+		}
+		if attempt < 3 && strings.Contains(h.Log(), "Address already in use") {
+			t.Logf("HAProxy %s: port %d taken before it bound it; retrying on another", v.Name, h.Port)
+			continue
+		}
+		t.Fatal(err)
+	}
+}
+
+// startHAProxyOnce is one attempt of launchHAProxy, up to the start of the
+// process.
+func startHAProxyOnce(t testing.TB, v *haproxyVersion, masterWorker bool, render func(port int, dir, socket string) map[string]string) *HAProxy {
+	t.Helper()
 	bin := v.require(t)
 	h := &HAProxy{t: t, Version: v, Dir: t.TempDir(), exited: make(chan struct{})}
 	h.Port = freePort(t)
@@ -391,7 +411,6 @@ func launchHAProxy(t testing.TB, v *haproxyVersion, masterWorker bool, render fu
 			t.Logf("HAProxy %s log (%s):\n%s", v.Name, h.logPath, tail(h.Log(), 64<<10))
 		}
 	})
-	h.waitReady()
 	return h
 }
 
@@ -420,8 +439,7 @@ func (h *HAProxy) Log() string {
 
 // waitReady waits until the frontend accepts connections on every bind and
 // the stats socket answers.
-func (h *HAProxy) waitReady() {
-	h.t.Helper()
+func (h *HAProxy) waitReady() error {
 	deadline := time.Now().Add(10 * time.Second)
 	addrs := []string{h.Addr4()}
 	if hasIPv6() {
@@ -431,7 +449,7 @@ func (h *HAProxy) waitReady() {
 		for {
 			select {
 			case <-h.exited:
-				h.t.Fatalf("HAProxy %s exited during startup (%v):\n%s", h.Version.Name, h.err, h.Log())
+				return fmt.Errorf("HAProxy %s exited during startup (%v):\n%s", h.Version.Name, h.err, h.Log())
 			default:
 			}
 			c, err := net.DialTimeout("tcp", a, 200*time.Millisecond)
@@ -440,16 +458,16 @@ func (h *HAProxy) waitReady() {
 				break
 			}
 			if time.Now().After(deadline) {
-				h.t.Fatalf("HAProxy %s not listening on %s after 10s: %v\n%s", h.Version.Name, a, err, h.Log())
+				return fmt.Errorf("HAProxy %s not listening on %s after 10s: %v\n%s", h.Version.Name, a, err, h.Log())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	for {
 		if _, err := h.Command("show info"); err == nil {
-			return
+			return nil
 		} else if time.Now().After(deadline) {
-			h.t.Fatalf("HAProxy %s stats socket: %v", h.Version.Name, err)
+			return fmt.Errorf("HAProxy %s stats socket: %v", h.Version.Name, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
