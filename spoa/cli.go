@@ -61,8 +61,14 @@ type Globals struct {
 	unixGID  int         // --unix-group, looked up by Validate; 0 for none
 }
 
-// Validate checks what the tags cannot express.
-func (g *Globals) Validate() error {
+// Validate checks what the tags cannot express. A tool command (probe,
+// replay...) runs no agent: it is only refused an agent flag given on its
+// command line, and the rest, which may come from an environment it shares
+// with the agent, is not its concern.
+func (g *Globals) Validate(kctx *kong.Context) error {
+	if cmd := kctx.Selected(); cmd != nil && toolCommands[cmd.Name] {
+		return agentFlagsOnAgents(kctx, cmd)
+	}
 	if g.Port < 0 || g.Port > 65535 {
 		return fmt.Errorf("--port %d outside [0, 65535]", g.Port)
 	}

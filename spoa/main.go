@@ -56,23 +56,16 @@ func run(args []string, d *deps, agents []Agent) (code int) {
 		return 1
 	}
 	kctx := mustParse(parser, args)
-	if err := agentFlagsOnAgents(kctx); err != nil {
-		parser.FatalIfErrorf(usageError{err})
-	}
 	parser.FatalIfErrorf(kctx.Run(d))
 	return 0
 }
 
-// agentFlagsOnAgents refuses an agent flag given on the command line to a
-// tool command (spoa probe -p 5 ADDR): kong lets a command inherit its
+// agentFlagsOnAgents refuses an agent flag given on the command line to the
+// tool command cmd (spoa probe -p 5 ADDR): kong lets a command inherit its
 // parent's flags, but these configure an agent, which a tool command does
 // not run. The environment (SPOA_PORT in a systemd unit whose probe runs
 // with it) is not the command line, and stays allowed.
-func agentFlagsOnAgents(kctx *kong.Context) error {
-	cmd := kctx.Selected()
-	if cmd == nil || !toolCommands[cmd.Name] {
-		return nil
-	}
+func agentFlagsOnAgents(kctx *kong.Context, cmd *kong.Node) error {
 	for _, p := range kctx.Path {
 		if p.Flag != nil && slices.Contains(kctx.Model.Flags, p.Flag) && p.Flag.Name != "help" {
 			return fmt.Errorf("--%s configures an agent: %s does not take it", p.Flag.Name, cmd.Name)

@@ -190,3 +190,18 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestToolCommandIgnoresAgentEnvironment: a tool command shares the agent's
+// environment (a systemd unit's probe) but not its validation.
+func TestToolCommandIgnoresAgentEnvironment(t *testing.T) {
+	t.Setenv("SPOA_UNIX_GROUP", "no-such-group-here")
+	var out bytes.Buffer
+	var f testFlags
+	if code := Run(context.Background(), []string{"probe", "--timeout", "100ms", "/nonexistent/spoa.sock"}, &out, &out, testAgents(&f)...); code != 1 {
+		t.Errorf("probe = %d; want 1 (the probe fails, not the agent's settings)\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := Run(context.Background(), []string{"alpha"}, &out, &out, testAgents(&f)...); code != 2 {
+		t.Errorf("alpha = %d; want 2 (an unknown group)\n%s", code, out.String())
+	}
+}
