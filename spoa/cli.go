@@ -104,6 +104,20 @@ func (g *Globals) Validate(kctx *kong.Context) error {
 	return nil
 }
 
+// agentFlagsOnAgents refuses an agent flag given on the command line to the
+// tool command cmd (spoa probe -p 5 ADDR): kong lets a command inherit its
+// parent's flags, but these configure an agent, which a tool command does
+// not run. The environment (SPOA_PORT in a systemd unit whose probe runs
+// with it) is not the command line, and stays allowed.
+func agentFlagsOnAgents(kctx *kong.Context, cmd *kong.Node) error {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && slices.Contains(kctx.Model.Flags, p.Flag) && p.Flag.Name != "help" {
+			return fmt.Errorf("--%s configures an agent: %s does not take it", p.Flag.Name, cmd.Name)
+		}
+	}
+	return nil
+}
+
 // listenAddress is the TCP address to listen on, empty with --unix.
 func (g *Globals) listenAddress() string {
 	if g.Unix != "" {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 
 	"github.com/alecthomas/kong"
 )
@@ -58,20 +57,6 @@ func run(args []string, d *deps, agents []Agent) (code int) {
 	kctx := mustParse(parser, args)
 	parser.FatalIfErrorf(kctx.Run(d))
 	return 0
-}
-
-// agentFlagsOnAgents refuses an agent flag given on the command line to the
-// tool command cmd (spoa probe -p 5 ADDR): kong lets a command inherit its
-// parent's flags, but these configure an agent, which a tool command does
-// not run. The environment (SPOA_PORT in a systemd unit whose probe runs
-// with it) is not the command line, and stays allowed.
-func agentFlagsOnAgents(kctx *kong.Context, cmd *kong.Node) error {
-	for _, p := range kctx.Path {
-		if p.Flag != nil && slices.Contains(kctx.Model.Flags, p.Flag) && p.Flag.Name != "help" {
-			return fmt.Errorf("--%s configures an agent: %s does not take it", p.Flag.Name, cmd.Name)
-		}
-	}
-	return nil
 }
 
 // mustParse parses args; on an error it prints the usage and the error and
